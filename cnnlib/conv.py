@@ -1,0 +1,160 @@
+"""2-D convolution layer (cross-correlation, as every framework computes it).
+
+Layout NCHW: x (N, C, H, W), weights w (F, C, kH, kW), bias b (F,),
+output (N, F, Ho, Wo) with Ho = (H + 2*ph - kH) // sh + 1 (PyTorch's floor rule).
+
+Two implementations with one cache format, so either backward takes either cache:
+- `conv2d_forward_naive` / `conv2d_backward_naive`: loops over output positions,
+  a line-for-line copy of the textbook formula. Read these first.
+- `conv2d_forward` / `conv2d_backward`: the same sums done by numpy in bulk.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .checks import (
+    as_float_array,
+    as_pair,
+    output_size,
+    require_ndim,
+    require_no_nan,
+    require_shape,
+    require_window_fits,
+)
+from .signal import pad2d
+
+
+def _check_conv_inputs(x, w, b, stride, padding):
+    x = as_float_array(x, "x")
+    w = as_float_array(w, "w")
+    b = as_float_array(b, "b")
+    require_ndim(x, 4, "x", "(N, C, H, W)")
+    require_ndim(w, 4, "w", "(F, C, kH, kW)")
+    require_ndim(b, 1, "b", "(F,)")
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(
+            f"channel mismatch: x {x.shape} has C={x.shape[1]} but w {w.shape} has C={w.shape[1]}"
+        )
+    if b.shape[0] != w.shape[0]:
+        raise ValueError(f"bias {b.shape} must have one entry per filter: w {w.shape} has F={w.shape[0]}")
+    if min(w.shape[2:]) < 1:
+        raise ValueError(f"kernel must be at least 1x1, got w {w.shape}")
+    stride = as_pair(stride, "stride", minimum=1)
+    padding = as_pair(padding, "padding", minimum=0)
+    require_window_fits(x.shape[2:], w.shape[2:], padding, "kernel")
+    for array, name in ((x, "x"), (w, "w"), (b, "b")):
+        require_no_nan(array, name)
+    dtype = np.result_type(x, w, b)
+    return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), stride, padding
+
+
+def _conv_output_shape(x_shape, w_shape, stride, padding):
+    N, _, H, W = x_shape
+    F, _, kH, kW = w_shape
+    return (N, F, output_size(H, kH, stride[0], padding[0]), output_size(W, kW, stride[1], padding[1]))
+
+
+def _check_dout(dout, cache):
+    x, w, _, stride, padding = cache
+    dout = as_float_array(dout, "dout")
+    require_shape(dout, _conv_output_shape(x.shape, w.shape, stride, padding), "dout", "the forward output's shape")
+    require_no_nan(dout, "dout")
+    return dout.astype(x.dtype, copy=False)
+
+
+def _unpad(xp, padding, H, W):
+    # Explicit end indices: xp[p:-p] would be empty when p == 0.
+    ph, pw = padding
+    return xp[:, :, ph:ph + H, pw:pw + W]
+
+
+def conv2d_forward_naive(x, w, b, stride=1, padding=0):
+    """Convolution layer, forward, as loops: out[n,f,i,j] = sum_{c,a,b} xpad[n,c,i*sh+a,j*sw+b] * w[f,c,a,b] + b[f].
+
+    x (N, C, H, W), w (F, C, kH, kW), b (F,) -> out (N, F, Ho, Wo), cache.
+    stride, padding: int or (h, w) pair.
+    """
+    x, w, b, stride, padding = _check_conv_inputs(x, w, b, stride, padding)
+    N, F, Ho, Wo = _conv_output_shape(x.shape, w.shape, stride, padding)
+    kH, kW = w.shape[2:]
+    sh, sw = stride
+    xp = pad2d(x, padding)
+    out = np.zeros((N, F, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = xp[n, :, i * sh:i * sh + kH, j * sw:j * sw + kW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out, (x, w, b, stride, padding)
+
+
+def conv2d_backward_naive(dout, cache):
+    """Convolution layer, backward, as loops: each output position hands dout back to
+    the window it read (dx) and to the weights it used (dw).
+
+    dout (N, F, Ho, Wo), cache from a conv2d forward -> dx (N, C, H, W), dw (F, C, kH, kW), db (F,).
+    """
+    dout = _check_dout(dout, cache)
+    x, w, _, (sh, sw), padding = cache
+    N, F, Ho, Wo = dout.shape
+    kH, kW = w.shape[2:]
+    xp = pad2d(x, padding)
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    rows, cols = slice(i * sh, i * sh + kH), slice(j * sw, j * sw + kW)
+                    dxp[n, :, rows, cols] += dout[n, f, i, j] * w[f]
+                    dw[f] += dout[n, f, i, j] * xp[n, :, rows, cols]
+    db = dout.sum(axis=(0, 2, 3))
+    return _unpad(dxp, padding, *x.shape[2:]), dw, db
+
+
+def _windows(xp, kernel_hw, stride, out_hw):
+    """View (N, C, Ho, Wo, kH, kW) of every window the kernel visits; no copy."""
+    sh, sw = stride
+    Ho, Wo = out_hw
+    view = sliding_window_view(xp, kernel_hw, axis=(2, 3))
+    return view[:, :, :(Ho - 1) * sh + 1:sh, :(Wo - 1) * sw + 1:sw]
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    """Convolution layer, forward (vectorised; same result and cache as the naive version).
+
+    x (N, C, H, W), w (F, C, kH, kW), b (F,) -> out (N, F, Ho, Wo), cache.
+    stride, padding: int or (h, w) pair; Ho = (H + 2*ph - kH) // sh + 1.
+    """
+    x, w, b, stride, padding = _check_conv_inputs(x, w, b, stride, padding)
+    N, F, Ho, Wo = _conv_output_shape(x.shape, w.shape, stride, padding)
+    windows = _windows(pad2d(x, padding), w.shape[2:], stride, (Ho, Wo))
+    # Contract channels and kernel offsets: (N, Ho, Wo, F).
+    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))
+    out = out.transpose(0, 3, 1, 2) + b[None, :, None, None]
+    return np.ascontiguousarray(out), (x, w, b, stride, padding)
+
+
+def conv2d_backward(dout, cache):
+    """Convolution layer, backward (vectorised).
+
+    dout (N, F, Ho, Wo), cache -> dx (N, C, H, W), dw (F, C, kH, kW), db (F,).
+    dw[f,c,a,b] = sum_{n,i,j} dout[n,f,i,j] * xpad[n,c,i*sh+a,j*sw+b]   (input correlated with dout)
+    dx: every kernel offset (a, b) adds dout . w[:, :, a, b] onto the strided slice it read.
+    Rows/columns no window reached get zero gradient.
+    """
+    dout = _check_dout(dout, cache)
+    x, w, _, stride, padding = cache
+    N, F, Ho, Wo = dout.shape
+    kH, kW = w.shape[2:]
+    sh, sw = stride
+    xp = pad2d(x, padding)
+    db = dout.sum(axis=(0, 2, 3))
+    dw = np.tensordot(dout, _windows(xp, (kH, kW), stride, (Ho, Wo)), axes=([0, 2, 3], [0, 2, 3]))
+    # For every output position, the gradient w.r.t. the window it read: (N, C, kH, kW, Ho, Wo).
+    dwindows = np.tensordot(w, dout, axes=([0], [1])).transpose(3, 0, 1, 2, 4, 5)
+    dxp = np.zeros_like(xp)
+    for a in range(kH):
+        for c in range(kW):
+            dxp[:, :, a:a + (Ho - 1) * sh + 1:sh, c:c + (Wo - 1) * sw + 1:sw] += dwindows[:, :, a, c]
+    return _unpad(dxp, padding, *x.shape[2:]), dw, db

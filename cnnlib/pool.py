@@ -1,0 +1,113 @@
+"""2-D max-pooling layer.
+
+Layout NCHW: x (N, C, H, W) -> out (N, C, Ho, Wo), Ho = (H - size_h) // stride_h + 1.
+
+Backward rule: each window's upstream gradient goes to the one input that won the
+max; every other input of that window gets exactly zero from it. Ties: the *first*
+maximum in row-major order within the window wins (as PyTorch does), so a tied
+window still passes its gradient on exactly once. Where windows overlap
+(stride < size) an input can win several windows; its gradients add up.
+
+Two implementations with one cache format: `*_naive` loops over windows
+(read these first); the default one does the same with numpy in bulk.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .checks import (
+    as_float_array,
+    as_pair,
+    output_size,
+    require_ndim,
+    require_no_nan,
+    require_shape,
+    require_window_fits,
+)
+
+
+def _check_pool_inputs(x, size, stride):
+    x = as_float_array(x, "x")
+    require_ndim(x, 4, "x", "(N, C, H, W)")
+    size = as_pair(size, "size", minimum=1)
+    stride = size if stride is None else as_pair(stride, "stride", minimum=1)
+    require_window_fits(x.shape[2:], size, (0, 0), "pool window")
+    require_no_nan(x, "x")
+    out_hw = tuple(output_size(n, k, s, 0) for n, k, s in zip(x.shape[2:], size, stride))
+    return x, size, stride, out_hw
+
+
+def _check_dout(dout, cache):
+    x_shape, dtype, winners, _, _ = cache
+    dout = as_float_array(dout, "dout")
+    require_shape(dout, winners.shape, "dout", "the forward output's shape")
+    require_no_nan(dout, "dout")
+    return dout.astype(dtype, copy=False)
+
+
+def maxpool2d_forward_naive(x, size=2, stride=None):
+    """Max-pool, forward, as loops over windows.
+
+    x (N, C, H, W); size, stride: int or (h, w) pair, stride defaults to size
+    -> out (N, C, Ho, Wo), cache. The cache records, per window, the row-major
+    index (0 .. size_h*size_w - 1) of the input that won.
+    """
+    x, (kh, kw), (sh, sw), (Ho, Wo) = _check_pool_inputs(x, size, stride)
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
+    winners = np.zeros((N, C, Ho, Wo), dtype=np.intp)
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    winners[n, c, i, j] = np.argmax(window)  # first max, row-major
+                    out[n, c, i, j] = window.max()
+    return out, (x.shape, x.dtype, winners, (kh, kw), (sh, sw))
+
+
+def maxpool2d_backward_naive(dout, cache):
+    """Max-pool, backward, as loops: dout of each window goes to its winner only.
+
+    dout (N, C, Ho, Wo), cache -> dx (N, C, H, W).
+    """
+    dout = _check_dout(dout, cache)
+    x_shape, _, winners, (kh, kw), (sh, sw) = cache
+    dx = np.zeros(x_shape, dtype=dout.dtype)
+    N, C, Ho, Wo = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    a, b = divmod(winners[n, c, i, j], kw)
+                    dx[n, c, i * sh + a, j * sw + b] += dout[n, c, i, j]  # += : windows may overlap
+    return dx
+
+
+def maxpool2d_forward(x, size=2, stride=None):
+    """Max-pool, forward (vectorised; same result and cache as the naive version).
+
+    x (N, C, H, W); size, stride: int or (h, w) pair, stride defaults to size
+    -> out (N, C, Ho, Wo), cache.
+    """
+    x, (kh, kw), (sh, sw), (Ho, Wo) = _check_pool_inputs(x, size, stride)
+    windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, :(Ho - 1) * sh + 1:sh, :(Wo - 1) * sw + 1:sw]
+    flat = windows.reshape(windows.shape[:4] + (kh * kw,))
+    winners = np.argmax(flat, axis=-1)  # first max in row-major order
+    out = np.take_along_axis(flat, winners[..., None], axis=-1)[..., 0]
+    return out, (x.shape, x.dtype, winners, (kh, kw), (sh, sw))
+
+
+def maxpool2d_backward(dout, cache):
+    """Max-pool, backward (vectorised): one strided slice-add per window offset.
+
+    dout (N, C, Ho, Wo), cache -> dx (N, C, H, W). Rows/columns no window covers get 0.
+    """
+    dout = _check_dout(dout, cache)
+    x_shape, _, winners, (kh, kw), (sh, sw) = cache
+    Ho, Wo = dout.shape[2:]
+    dx = np.zeros(x_shape, dtype=dout.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            routed = np.where(winners == a * kw + b, dout, 0)
+            dx[:, :, a:a + (Ho - 1) * sh + 1:sh, b:b + (Wo - 1) * sw + 1:sw] += routed
+    return dx
