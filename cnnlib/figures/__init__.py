@@ -1,0 +1,1 @@
+"""Topic pictures for the notebooks, one module per notebook topic, built on `cnnlib.plot`."""
