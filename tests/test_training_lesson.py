@@ -1,0 +1,83 @@
+"""Notebook 05's pictures and retraining explorer (cnnlib.figures.training, cnnlib.widgets.training)."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from cnnlib.figures.training import learned_kernels_figure, training_curves_figure
+from cnnlib.model import question1_model
+from cnnlib.training import train, train_best_of, train_test_split_pair
+from cnnlib.widgets.training import TrainingExplorer, percent, result_html, retrain
+
+
+@pytest.fixture(scope="module")
+def short_history():
+    return train(question1_model(2, seed=0), train_test_split_pair(0, 1), epochs=3)
+
+
+def test_curves_figure_draws_four_curves_of_one_point_per_epoch(short_history):
+    fig = training_curves_figure(short_history, title="t")
+    assert isinstance(fig, Figure)
+    lines = [line for ax in fig.axes for line in ax.get_lines()]
+    assert len(lines) == 4 and all(len(line.get_xdata()) == 3 for line in lines)
+    np.testing.assert_allclose(fig.axes[1].get_lines()[1].get_ydata(), np.array(short_history.test_accuracy) * 100)
+    plt.close(fig)
+
+
+def test_kernels_figure_has_one_panel_per_kernel(short_history):
+    fig = learned_kernels_figure(short_history.model)
+    assert len(fig.axes) == 2
+    plt.close(fig)
+    with pytest.raises(ValueError, match="Conv2d"):
+        learned_kernels_figure(type(short_history.model)([]))
+
+
+def test_retrain_matches_an_independent_training_run():
+    progress = []
+    result = retrain(3, 8, num_kernels=2, learning_rate=0.03, epochs=5, restarts=2, seed=1,
+                     on_epoch=lambda done, total: progress.append((done, total)))
+    assert progress == [(k, 10) for k in range(1, 11)]
+    split = train_test_split_pair(3, 8, seed=1)
+    runs = [train(question1_model(2, seed=s), split, epochs=5, learning_rate=0.03, seed=s) for s in (1, 2)]
+    best = min(runs, key=lambda h: h.train_loss[-1])
+    assert result.history.as_dict() == best.as_dict()
+    assert result.test_accuracy == np.mean(best.model.predict(split.x_test) == split.y_test)
+    assert (result.train_size, result.test_size) == (len(split.y_train), len(split.y_test))
+
+
+def test_result_text_shows_both_accuracies():
+    assert percent(0.98888) == "98.9 %" and percent(1.0) == "100.0 %"
+    result = retrain(0, 1, epochs=2, restarts=1)
+    html = result_html(result)
+    assert percent(result.test_accuracy) in html and percent(result.train_accuracy) in html
+    assert "0 vs 1" in html
+
+
+def test_explorer_retrains_when_train_is_clicked():
+    explorer = TrainingExplorer(epochs=2, restarts=1, train_now=False)
+    assert explorer.state is None and "Train" in explorer.summary.value
+    explorer.first_digit.value, explorer.second_digit.value = 3, 8
+    explorer.num_kernels.value, explorer.epochs.value = 4, 3
+    explorer.train_button.click()
+    state = explorer.state
+    assert (state.first, state.second, state.num_kernels, state.epochs) == (3, 8, 4, 3)
+    assert explorer.progress.value == explorer.progress.max == 3
+    assert percent(state.test_accuracy) in explorer.summary.value
+    assert explorer.curves.value[:8] == b"\x89PNG\r\n\x1a\n"
+    expected = train_best_of(train_test_split_pair(3, 8), num_kernels=4, restarts=1, epochs=3)
+    assert state.history.as_dict() == expected.as_dict()
+    assert not explorer.train_button.disabled
+
+
+def test_explorer_refuses_one_digit_twice_without_raising():
+    explorer = TrainingExplorer(epochs=1, restarts=1, train_now=False)
+    explorer.second_digit.value = explorer.first_digit.value
+    explorer.train_button.click()
+    assert explorer.state is None and "two different digits" in explorer.summary.value
+
+
+def test_every_control_and_output_has_a_css_class():
+    explorer = TrainingExplorer(train_now=False)
+    for name in ("first_digit", "second_digit", "num_kernels", "learning_rate", "epochs",
+                 "train_button", "progress", "curves", "summary"):
+        assert f"cnnlib-training-{name.replace('_', '-')}" in getattr(explorer, name)._dom_classes
