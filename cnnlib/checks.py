@@ -39,6 +39,15 @@ def require_no_nan(array, name):
         raise ValueError(f"{name} of shape {array.shape} contains NaN (first at index {where})")
 
 
+def require_finite(array, name):
+    """Raise if `array` holds NaN or +-inf (where 0 * inf = NaN would poison a result)."""
+    if not np.isfinite(array).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise ValueError(
+            f"{name} of shape {array.shape} must be finite, got {array[where]} at index {where}"
+        )
+
+
 def require_shape(array, expected, name, why=""):
     """Raise unless `array.shape == expected`."""
     if tuple(array.shape) != tuple(expected):

@@ -6,7 +6,8 @@ output (N, F, Ho, Wo) with Ho = (H + 2*ph - kH) // sh + 1 (PyTorch's floor rule)
 Two implementations with one cache format, so either backward takes either cache:
 - `conv2d_forward_naive` / `conv2d_backward_naive`: loops over output positions,
   a line-for-line copy of the textbook formula. Read these first.
-- `conv2d_forward` / `conv2d_backward`: the same sums done by numpy in bulk.
+- `conv2d_forward` / `conv2d_backward`: the same sums done by numpy in bulk
+  (im2col: windows as columns of a matrix, then one matrix product).
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -120,19 +121,34 @@ def _windows(xp, kernel_hw, stride, out_hw):
     return view[:, :, :(Ho - 1) * sh + 1:sh, :(Wo - 1) * sw + 1:sw]
 
 
+def _im2col(xp, kernel_hw, stride, out_hw):
+    """Every window as one column: a (C*kH*kW, N*Ho*Wo) matrix (im2col; this copies).
+
+    Row (c, a, b) holds xpad[n, c, i*sh + a, j*sw + b] for every output position
+    (n, i, j). The row order matches w.reshape(F, C*kH*kW), so the whole layer
+    becomes one matrix product. The column order keeps (i, j) innermost, so the copy
+    reads x along its rows, and one large product is what BLAS does fastest.
+    """
+    N, C = xp.shape[:2]
+    kH, kW = kernel_hw
+    windows = _windows(xp, kernel_hw, stride, out_hw)  # (N, C, Ho, Wo, kH, kW)
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * kH * kW, N * out_hw[0] * out_hw[1])
+
+
 def conv2d_forward(x, w, b, stride=1, padding=0):
     """Convolution layer, forward (vectorised; same result and cache as the naive version).
 
     x (N, C, H, W), w (F, C, kH, kW), b (F,) -> out (N, F, Ho, Wo), cache.
     stride, padding: int or (h, w) pair; Ho = (H + 2*ph - kH) // sh + 1.
+    The naive version's sum over (c, a, b) for every (n, f, i, j) is one matrix
+    product: (F, C*kH*kW) weights @ (C*kH*kW, N*Ho*Wo) windows.
     """
     x, w, b, stride, padding = _check_conv_inputs(x, w, b, stride, padding)
     N, F, Ho, Wo = _conv_output_shape(x.shape, w.shape, stride, padding)
-    windows = _windows(pad2d(x, padding), w.shape[2:], stride, (Ho, Wo))
-    # Contract channels and kernel offsets: (N, Ho, Wo, F).
-    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))
-    out = out.transpose(0, 3, 1, 2) + b[None, :, None, None]
-    return np.ascontiguousarray(out), (x, w, b, stride, padding)
+    columns = _im2col(pad2d(x, padding), w.shape[2:], stride, (Ho, Wo))
+    out = (w.reshape(F, -1) @ columns).reshape(F, N, Ho, Wo)  # (F, N, Ho, Wo)
+    out += b[:, None, None, None]
+    return out.transpose(1, 0, 2, 3).copy(), (x, w, b, stride, padding)
 
 
 def conv2d_backward(dout, cache):
@@ -146,15 +162,17 @@ def conv2d_backward(dout, cache):
     dout = _check_dout(dout, cache)
     x, w, _, stride, padding = cache
     N, F, Ho, Wo = dout.shape
-    kH, kW = w.shape[2:]
+    C, kH, kW = w.shape[1:]
     sh, sw = stride
     xp = pad2d(x, padding)
     db = dout.sum(axis=(0, 2, 3))
-    dw = np.tensordot(dout, _windows(xp, (kH, kW), stride, (Ho, Wo)), axes=([0, 2, 3], [0, 2, 3]))
-    # For every output position, the gradient w.r.t. the window it read: (N, C, kH, kW, Ho, Wo).
-    dwindows = np.tensordot(w, dout, axes=([0], [1])).transpose(3, 0, 1, 2, 4, 5)
+    dout_rows = dout.transpose(1, 0, 2, 3).reshape(F, N * Ho * Wo)  # one row per filter
+    dw = (dout_rows @ _im2col(xp, (kH, kW), stride, (Ho, Wo)).T).reshape(w.shape)
+    # For every output position, the gradient w.r.t. the window it read: (C, kH, kW, N, Ho, Wo).
+    dwindows = (w.reshape(F, -1).T @ dout_rows).reshape(C, kH, kW, N, Ho, Wo)
     dxp = np.zeros_like(xp)
+    dxp_by_channel = dxp.transpose(1, 0, 2, 3)  # a view (C, N, Hp, Wp): writes land in dxp
     for a in range(kH):
         for c in range(kW):
-            dxp[:, :, a:a + (Ho - 1) * sh + 1:sh, c:c + (Wo - 1) * sw + 1:sw] += dwindows[:, :, a, c]
+            dxp_by_channel[:, :, a:a + (Ho - 1) * sh + 1:sh, c:c + (Wo - 1) * sw + 1:sw] += dwindows[:, a, c]
     return _unpad(dxp, padding, *x.shape[2:]), dw, db
