@@ -1,0 +1,157 @@
+"""max-pool: hand-made windows (ties, overlaps, uncovered rows) with expected values
+written by hand; naive == vectorised; float32."""
+import numpy as np
+import pytest
+from hypothesis import given
+
+import cnnlib as cl
+from strategies import pool_configs, pool_output_shape
+
+IMPLEMENTATIONS = {
+    "naive": (cl.maxpool2d_forward_naive, cl.maxpool2d_backward_naive),
+    "vectorised": (cl.maxpool2d_forward, cl.maxpool2d_backward),
+}
+parametrize_implementations = pytest.mark.parametrize("name", IMPLEMENTATIONS)
+
+
+def as_map(rows):
+    """A (1, 1, H, W) array from a nested list."""
+    return np.array(rows, dtype=np.float64)[None, None]
+
+
+@parametrize_implementations
+def test_gradient_goes_only_to_each_window_max(name):
+    forward, backward = IMPLEMENTATIONS[name]
+    x = as_map([[1, 5, 0, 2],
+                [3, 2, 7, 1],
+                [0, 4, 6, 9],
+                [8, 1, 2, 3]])
+    out, cache = forward(x, 2)
+    np.testing.assert_array_equal(out[0, 0], [[5, 7], [8, 9]])
+    dx = backward(as_map([[10, 20], [30, 40]]), cache)
+    np.testing.assert_array_equal(dx[0, 0], [[0, 10, 0, 0],
+                                             [0, 0, 20, 0],
+                                             [0, 0, 0, 40],
+                                             [30, 0, 0, 0]])
+
+
+@parametrize_implementations
+def test_ties_go_to_the_first_max_in_row_major_order(name):
+    forward, backward = IMPLEMENTATIONS[name]
+    x = as_map([[5, 5, 1, 4, 0, 1],
+                [5, 5, 4, 2, 2, 2]])
+    # Window 1: all four tied -> top-left. Window 2: 4 at (0,1) and (1,0) -> (0,1) comes
+    # first in row-major order. Window 3: 2 at (1,0) and (1,1) -> (1,0).
+    out, cache = forward(x, 2)
+    np.testing.assert_array_equal(out[0, 0], [[5, 4, 2]])
+    dx = backward(as_map([[1, 2, 3]]), cache)
+    np.testing.assert_array_equal(dx[0, 0], [[1, 0, 0, 2, 0, 0],
+                                             [0, 0, 0, 0, 3, 0]])
+    assert dx.sum() == 1 + 2 + 3  # each window passes its gradient on exactly once
+
+
+@parametrize_implementations
+def test_overlapping_windows_accumulate(name):
+    forward, backward = IMPLEMENTATIONS[name]
+    # size 2, stride 1: four overlapping windows, and 9 is the max of all of them.
+    x = as_map([[1, 2, 3],
+                [4, 9, 5],
+                [6, 7, 8]])
+    out, cache = forward(x, 2, stride=1)
+    np.testing.assert_array_equal(out[0, 0], [[9, 9], [9, 9]])
+    dx = backward(as_map([[1, 2], [3, 4]]), cache)
+    np.testing.assert_array_equal(dx[0, 0], [[0, 0, 0], [0, 10, 0], [0, 0, 0]])
+
+
+@parametrize_implementations
+def test_overlapping_windows_with_ties(name):
+    forward, backward = IMPLEMENTATIONS[name]
+    x = as_map([[1, 2, 1],
+                [2, 2, 0],
+                [0, 1, 2]])
+    # Windows (size 2, stride 1) and their first max in row-major order:
+    # top-left [[1,2],[2,2]] -> x(0,1); top-right [[2,1],[2,0]] -> x(0,1);
+    # bottom-left [[2,2],[0,1]] -> x(1,0); bottom-right [[2,0],[1,2]] -> x(1,1).
+    out, cache = forward(x, 2, stride=1)
+    np.testing.assert_array_equal(out[0, 0], [[2, 2], [2, 2]])
+    dx = backward(as_map([[1, 10], [100, 1000]]), cache)
+    np.testing.assert_array_equal(dx[0, 0], [[0, 11, 0],
+                                             [100, 1000, 0],
+                                             [0, 0, 0]])
+
+
+@parametrize_implementations
+def test_rows_and_columns_no_window_covers_get_zero(name):
+    forward, backward = IMPLEMENTATIONS[name]
+    # 5x5, size 2, stride 2 (floor rule): windows cover rows/cols 0..3; row 4 and column 4
+    # are never read, even though they hold the largest values.
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    out, cache = forward(x, 2)
+    np.testing.assert_array_equal(out[0, 0], [[6, 8], [16, 18]])
+    dx = backward(np.ones((1, 1, 2, 2)), cache)
+    expected = np.zeros((5, 5))
+    expected[[1, 1, 3, 3], [1, 3, 1, 3]] = 1
+    np.testing.assert_array_equal(dx[0, 0], expected)
+
+
+@parametrize_implementations
+def test_rectangular_window_and_stride_pairs(name):
+    forward, backward = IMPLEMENTATIONS[name]
+    x = as_map([[1, 0, 2, 9, 0, 3],
+                [0, 4, 0, 0, 5, 0]])
+    out, cache = forward(x, (2, 3))  # stride defaults to the window: (2, 3)
+    np.testing.assert_array_equal(out[0, 0], [[4, 9]])
+    dx = backward(as_map([[1, 2]]), cache)
+    np.testing.assert_array_equal(dx[0, 0], [[0, 0, 0, 2, 0, 0],
+                                             [0, 1, 0, 0, 0, 0]])
+    out, _ = forward(x, (1, 2), stride=(1, 4))
+    np.testing.assert_array_equal(out[0, 0], [[1, 3], [4, 5]])  # columns 0-1 and 4-5
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(config=pool_configs())
+def test_naive_and_vectorised_agree(dtype, config):
+    rng = np.random.default_rng(config["seed"])
+    # Small integers: plenty of ties, which both must break the same way.
+    x = rng.integers(0, 4, config["x_shape"]).astype(dtype)
+    dout = rng.standard_normal(pool_output_shape(config)).astype(dtype)
+    out_loop, cache_loop = cl.maxpool2d_forward_naive(x, config["size"], config["stride"])
+    out_fast, cache_fast = cl.maxpool2d_forward(x, config["size"], config["stride"])
+    assert out_loop.dtype == out_fast.dtype == dtype
+    np.testing.assert_array_equal(out_loop, out_fast)
+    np.testing.assert_array_equal(cache_loop[2], cache_fast[2])  # the same winners
+    dx_loop = cl.maxpool2d_backward_naive(dout, cache_loop)
+    dx_fast = cl.maxpool2d_backward(dout, cache_fast)
+    assert dx_loop.dtype == dx_fast.dtype == dtype and dx_loop.shape == x.shape
+    np.testing.assert_allclose(dx_loop, dx_fast, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    # Each window's gradient is passed on exactly once.
+    np.testing.assert_allclose(dx_fast.sum(), dout.sum(), rtol=1e-4, atol=1e-4)
+    # One cache format: each backward accepts the other forward's cache.
+    np.testing.assert_allclose(cl.maxpool2d_backward(dout, cache_loop), dx_loop, rtol=1e-6)
+    np.testing.assert_allclose(cl.maxpool2d_backward_naive(dout, cache_fast), dx_fast, rtol=1e-6)
+
+
+@given(pool_configs())
+def test_output_is_each_window_max(config):
+    rng = np.random.default_rng(config["seed"])
+    x = rng.standard_normal(config["x_shape"])
+    out, _ = cl.maxpool2d_forward(x, config["size"], config["stride"])
+    assert out.shape == pool_output_shape(config)
+    kh, kw = (config["size"],) * 2 if isinstance(config["size"], int) else config["size"]
+    stride = config["stride"] if config["stride"] is not None else (kh, kw)
+    sh, sw = (stride,) * 2 if isinstance(stride, int) else stride
+    i, j = out.shape[2] - 1, out.shape[3] - 1  # the last window, checked by hand
+    np.testing.assert_array_equal(out[:, :, i, j], x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3)))
+
+
+def test_float32_stays_float32():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    out, cache = cl.maxpool2d_forward(x)
+    dx = cl.maxpool2d_backward(np.ones_like(out), cache)
+    assert out.dtype == dx.dtype == np.float32
+
+
+def test_infinite_inputs_are_fine():
+    out, cache = cl.maxpool2d_forward(as_map([[-np.inf, 1], [np.inf, 0]]), 2)
+    assert out[0, 0, 0, 0] == np.inf
+    np.testing.assert_array_equal(cl.maxpool2d_backward(as_map([[2.0]]), cache)[0, 0], [[0, 0], [2, 0]])
