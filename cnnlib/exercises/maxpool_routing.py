@@ -1,0 +1,177 @@
+"""Exercise for notebook 01: write the max-pool backward pass.
+
+The learner writes `maxpool_backward(dout, x, size, stride)`:
+    dout (N, C, Ho, Wo), x (N, C, H, W), size and stride ints -> dx (N, C, H, W),
+with window (i, j) covering rows i*stride .. i*stride+size-1 and the same for columns,
+each window's dout going to its first maximum (row-major), and gradients adding up
+where windows overlap.
+
+`check_maxpool_backward(learner_function)` runs it on named cases and, when an answer
+is wrong, names the typical mistake it matches. Each `Mistake` below is such a wrong
+answer written out, so the checker can recognise it.
+"""
+import numpy as np
+
+from ..pool import maxpool2d_backward, maxpool2d_forward
+from .checker import Case, Feedback, Mistake, check_function
+
+EXERCISE = "maxpool_backward(dout, x, size, stride)"
+
+
+def _output_size(length, size, stride):
+    return (length - size) // stride + 1
+
+
+def _route(dout, x, size, stride, share, start=lambda i, stride, size: i * stride, accumulate=True):
+    """Loop over windows; `share(window, g)` says what each window entry receives from g.
+
+    A scaffold for writing the mistakes below (the right answer is cnnlib's maxpool2d_backward).
+    """
+    dx = np.zeros(x.shape, dtype=np.float64)
+    N, C, Ho, Wo = dout.shape
+    H, W = x.shape[2:]
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    # modulo: a window index that runs off the edge wraps, as numpy's negative indices do
+                    rows = [(start(i, stride, size) + a) % H for a in range(size)]
+                    cols = [(start(j, stride, size) + b) % W for b in range(size)]
+                    window = x[n, c][np.ix_(rows, cols)]
+                    received = share(window, dout[n, c, i, j])
+                    for a, row in enumerate(rows):
+                        for b, col in enumerate(cols):
+                            if accumulate:
+                                dx[n, c, row, col] += received[a, b]
+                            elif received[a, b] != 0:
+                                dx[n, c, row, col] = received[a, b]
+    return dx
+
+
+def _first_max(window, g):
+    received = np.zeros(window.shape)
+    received[np.unravel_index(np.argmax(window), window.shape)] = g
+    return received
+
+
+def _last_max(window, g):
+    received = np.zeros(window.shape)
+    flat = window.ravel()
+    received[np.unravel_index(flat.size - 1 - np.argmax(flat[::-1]), window.shape)] = g
+    return received
+
+
+def all_four_inputs(dout, x, size, stride):
+    """Mistake: every input of the window receives the window's whole gradient."""
+    return _route(dout, x, size, stride, lambda window, g: np.full(window.shape, g))
+
+
+def averaged(dout, x, size, stride):
+    """Mistake: the gradient is split evenly over the window (that is average-pool's rule)."""
+    return _route(dout, x, size, stride, lambda window, g: np.full(window.shape, g / window.size))
+
+
+def all_tied_maxima(dout, x, size, stride):
+    """Mistake: every input equal to the max receives the whole gradient (over-counts ties)."""
+    return _route(dout, x, size, stride, lambda window, g: np.where(window == window.max(), g, 0.0))
+
+
+def last_tied_maximum(dout, x, size, stride):
+    """Different tie rule: the last maximum (row-major) wins instead of the first."""
+    return _route(dout, x, size, stride, _last_max)
+
+
+def forgot_stride(dout, x, size, stride):
+    """Mistake: window (i, j) starts at row i, column j (the stride offset is missing)."""
+    return _route(dout, x, size, stride, _first_max, start=lambda i, stride, size: i)
+
+
+def stepped_by_size(dout, x, size, stride):
+    """Mistake: windows step by `size` instead of `stride` (right only when they are equal)."""
+    return _route(dout, x, size, stride, _first_max, start=lambda i, stride, size: i * size)
+
+
+def off_by_one(dout, x, size, stride):
+    """Mistake: eq. (11)'s 1-based rows 2p-1, 2p used with a 0-based p: the window starts one
+    row and one column early (and row -1 wraps to the last row)."""
+    return _route(dout, x, size, stride, _first_max, start=lambda i, stride, size: i * stride - 1)
+
+
+def overwrote_overlaps(dout, x, size, stride):
+    """Mistake: `dx[...] = g` instead of `+=`, so an input that wins two overlapping windows
+    keeps only the last window's gradient."""
+    return _route(dout, x, size, stride, _first_max, accumulate=False)
+
+
+def forgot_upstream(dout, x, size, stride):
+    """Mistake: the winner receives 1 (the local derivative of max) instead of dout."""
+    return _route(np.ones_like(dout), x, size, stride, _first_max)
+
+
+MISTAKES = [
+    Mistake("routing the gradient to all four inputs", all_four_inputs,
+            "only the input that won the max affected the output; the other inputs of the window "
+            "get exactly 0 from it."),
+    Mistake("averaging the gradient over the window", averaged,
+            "dividing by size*size is the rule for average-pool; max-pool sends all of it to the winner."),
+    Mistake("routing to every tied maximum", all_tied_maxima,
+            "when several inputs tie, give the gradient to ONE of them (the first in row-major order, "
+            "like np.argmax and PyTorch); giving it to each over-counts it."),
+    Mistake("picking the last of tied maxima", last_tied_maximum,
+            "any single tied input is a valid choice mathematically, but this series (like np.argmax "
+            "and PyTorch) takes the first one in row-major order."),
+    Mistake("wrong window position: the stride offset is missing", forgot_stride,
+            "output (i, j) reads rows i*stride .. i*stride+size-1 (and the same for columns)."),
+    Mistake("wrong window position: stepping by size instead of stride", stepped_by_size,
+            "windows start every `stride` rows; `size` is only the window's height."),
+    Mistake("wrong window position: off by one (1-based indices in 0-based code)", off_by_one,
+            "eq. (11) counts from 1 (rows 2p-1, 2p); with 0-based p the rows are 2p, 2p+1."),
+    Mistake("overwriting instead of adding where windows overlap", overwrote_overlaps,
+            "an input can win several overlapping windows; use += so its gradients add up."),
+    Mistake("forgetting the upstream gradient", forgot_upstream,
+            "the winner receives dout of its window (chain rule), not 1."),
+]
+
+
+def _expected(dout, x, size, stride):
+    _, cache = maxpool2d_forward(x, size, stride)
+    return maxpool2d_backward(dout, cache)
+
+
+def _case(name, x, size, stride, seed):
+    x = np.asarray(x, dtype=np.float64)
+    Ho, Wo = _output_size(x.shape[2], size, stride), _output_size(x.shape[3], size, stride)
+    # Upstream gradients that are neither 1 nor all equal, so forgetting or mixing them shows.
+    dout = np.round(np.random.default_rng(seed).uniform(-2, 2, size=x.shape[:2] + (Ho, Wo)), 2)
+    return Case(name, (dout, x, size, stride), _expected(dout, x, size, stride))
+
+
+def maxpool_cases():
+    """The named cases the checker runs, in order: args (dout, x, size, stride), expected dx."""
+    one_window = np.array([[[[0.1, 0.9], [0.4, 0.3]]]])
+    four_windows = np.array([[[[1, 5, 2, 0], [3, 4, 8, 1], [0, 9, 6, 2], [7, 1, 3, 5]]]], dtype=float) / 10
+    ties = np.array([[[[0, 0, 0.5, 0.2], [0, 0, 0.5, 0.1], [0.3, 0.7, 0.2, 0.2], [0.7, 0.1, 0.2, 0.2]]]])
+    overlapping = np.array([[[[0.1, 0.2, 0.3], [0.4, 0.9, 0.5], [0.6, 0.7, 0.8]]]])
+    gaps = np.arange(25, dtype=float).reshape(1, 1, 5, 5)[:, :, ::-1] % 7 / 10 + np.eye(5) / 100
+    batch = np.random.default_rng(7).uniform(0, 1, size=(2, 3, 4, 6))
+    return [
+        _case("one 2x2 window", one_window, 2, 2, seed=1),
+        _case("4x4 input, four windows, stride 2", four_windows, 2, 2, seed=2),
+        _case("ties: an all-zero window and a two-way tie", ties, 2, 2, seed=3),
+        _case("overlapping windows: size 2, stride 1", overlapping, 2, 1, seed=4),
+        _case("gaps between windows: size 2, stride 3", gaps, 2, 3, seed=5),
+        _case("a batch of 2 images with 3 channels, 4x6", batch, 2, 2, seed=6),
+    ]
+
+
+def check_maxpool_backward(learner_function):
+    """Run the learner's maxpool_backward(dout, x, size, stride) on every case; return Feedback.
+
+    Names the typical mistake a wrong answer matches; otherwise adds a general hint.
+    """
+    feedback = check_function(learner_function, maxpool_cases(), MISTAKES, exercise=EXERCISE)
+    if feedback.attempted and not feedback.passed and not feedback.mistake:
+        feedback.lines.append(
+            "Hint: for each window, find its first maximum with np.argmax on the flattened window, "
+            "turn it back into (row, col) with divmod(k, size), and add that window's dout there.")
+    return feedback
