@@ -155,7 +155,7 @@ def maxpool_cases():
     gaps = np.arange(25, dtype=float).reshape(1, 1, 5, 5)[:, :, ::-1] % 7 / 10 + np.eye(5) / 100
     batch = np.random.default_rng(7).uniform(0, 1, size=(2, 3, 4, 6))
     return [
-        _case("one 2x2 window", one_window, 2, 2, seed=1),
+        _case("one 2x2 window", one_window, 2, 2, seed=11),
         _case("4x4 input, four windows, stride 2", four_windows, 2, 2, seed=2),
         _case("ties: an all-zero window and a two-way tie", ties, 2, 2, seed=3),
         _case("overlapping windows: size 2, stride 1", overlapping, 2, 1, seed=4),
