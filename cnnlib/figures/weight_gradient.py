@@ -90,7 +90,7 @@ def draw_touched_inputs(ax, inputs, weight_number, kernel_shape, outline_windows
     for k, r, c, _, ir, ic in touched:
         _fill_cell(ax, ir, ic, _colour(k))
         if outline_windows:
-            inset = 0.06 * (k - 1) / max(1, len(touched) - 1) * 3
+            inset = 0.05 + 0.15 * (k - 1) / max(1, len(touched) - 1)
             ax.add_patch(Rectangle((c - 0.5 + inset, r - 0.5 + inset), kW - 2 * inset, kH - 2 * inset,
                                    fill=False, edgecolor=_colour(k), linewidth=2))
     ax.set_title(f"input $i^1$: the cells $w^1_{{{weight_number}}}$ multiplies")
