@@ -5,15 +5,16 @@ The geometry lives in two plain functions the notebook, the widget and the tests
   (dilate delta by the stride, pad it by k - 1, slide rot180(w) over it, crop the padding);
 - `scatter_terms` lists, for one input position, the outputs it fed and the weight it
   was multiplied by (the scatter view), in the question's 1-based indices.
-The figures only draw what these return.
+The figures only draw what these return. They are built as plain matplotlib Figures,
+not through pyplot, so a notebook shows each exactly once, as the cell's value.
 
 Conventions: 2-D arrays (one channel), forward z_next = correlate(pad(z, p), w) with
 stride s, kernel anchored at its top-left corner; positions (m, n) are 1-based.
 """
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..checks import as_float_array, as_pair, output_size, require_ndim, require_no_nan
 from ..plot import highlight_window, show_grid
@@ -199,8 +200,8 @@ def step_through_figure(layout, positions=None, columns=4):
     panels = len(positions) + 1
     rows = -(-panels // columns)
     size = layout.padded_delta.shape
-    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.9 * rows * size[0] / max(size[1], 1) + 0.4),
-                             squeeze=False)
+    fig = Figure(figsize=(2.6 * columns, 2.9 * rows * size[0] / max(size[1], 1) + 0.4))
+    axes = fig.subplots(rows, columns, squeeze=False)
     kH, kW = layout.kernel.shape
     labels = _weight_labels((kH, kW), rotated=True)
     norm_values = layout.padded_delta
@@ -239,8 +240,8 @@ def scatter_gather_figure(layout, m, n):
     kH, kW = layout.kernel.shape
     Ho, Wo = layout.delta.shape
     padded_shape = layout.padded_delta.shape
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(7.6, 3.6), gridspec_kw={"width_ratios": [max(Wo, 2), padded_shape[1]]})
+    fig = Figure(figsize=(7.6, 3.6))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [max(Wo, 2), padded_shape[1]]})
     show_grid(left, layout.delta, gradient=True, decimals=2, fontsize=8)
     for term in terms:
         p, q = term.output
@@ -281,8 +282,8 @@ def pipeline_figure(layout):
         (layout.input_gradient, f"$\\delta^l$: crop {layout.padding} per side"),
     ]
     widths = [max(values.shape[1], 2) for values, _ in panels]
-    fig, axes = plt.subplots(1, len(panels), figsize=(min(0.42 * sum(widths) + 2, 16), 3.0),
-                             gridspec_kw={"width_ratios": widths})
+    fig = Figure(figsize=(min(0.42 * sum(widths) + 2, 16), 3.0))
+    axes = fig.subplots(1, len(panels), gridspec_kw={"width_ratios": widths})
     for ax, (values, title) in zip(axes, panels):
         show_grid(ax, values, gradient=True, decimals=1, fontsize=6)
         ax.set_title(title, fontsize=8)
