@@ -19,7 +19,10 @@ def relu_forward(x):
 
 
 def relu_backward(dout, cache):
-    """dx = dout * [x > 0]. At x == 0 exactly we use 0 (the usual subgradient choice)."""
+    """dx = dout * [x > 0]. At x == 0 exactly we use 0 (the usual subgradient choice).
+
+    dout: the forward output's shape (= x's shape), cache from relu_forward -> dx, same shape.
+    """
     x = cache
     dout = _check_dout(dout, x)
     return dout * (x > 0)
@@ -34,7 +37,10 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    """dx = dout * s * (1 - s), where s is the forward output."""
+    """dx = dout * s * (1 - s), where s is the forward output.
+
+    dout: the forward output's shape (= x's shape), cache from sigmoid_forward -> dx, same shape.
+    """
     s = cache
     dout = _check_dout(dout, s)
     return dout * s * (1 - s)

@@ -43,6 +43,8 @@ def numerical_gradient(f, x, h=1e-6, dout=None):
 def rel_error(a, b):
     """Relative error max|a - b| / max(max|a|, max|b|), 0 when both are all zero.
 
+    a, b: arrays of the same shape (any shape) -> a float.
+
     One number for the whole array, scaled by the largest entry, so an entry that is
     0 in both (e.g. a max-pool loser) cannot blow it up, while any entry that is
     wrong by a fraction of the gradient's size shows. Float64 checks pass at < 1e-7.
@@ -81,6 +83,7 @@ def check_layer_gradients(forward, backward, inputs, seed=0, h=1e-6, **options):
 def check_loss_gradient(loss, prediction, target, h=1e-6):
     """Check a loss's returned gradient: loss(prediction, target) -> (value, dprediction).
 
+    prediction, target: arrays of the same shape (any shape).
     Returns rel_error(analytic, numerical); the caller's arrays are never touched.
     """
     prediction = np.array(prediction, dtype=np.float64)

@@ -13,7 +13,8 @@ def flatten_forward(x):
     x = as_float_array(x, "x")
     if x.ndim < 1:
         raise ValueError(f"flatten needs a batch axis, got shape {x.shape}")
-    return x.reshape(x.shape[0], -1), x.shape
+    # A copy, not a view: writing into the result must never change the caller's x.
+    return x.reshape(x.shape[0], -1).copy(), x.shape
 
 
 def flatten_backward(dout, cache):
@@ -21,7 +22,7 @@ def flatten_backward(dout, cache):
     x_shape = cache
     dout = as_float_array(dout, "dout")
     require_shape(dout, (x_shape[0], int(np.prod(x_shape[1:]))), "dout", "the forward output's shape")
-    return dout.reshape(x_shape)
+    return dout.reshape(x_shape).copy()  # a copy, like every other backward
 
 
 def dense_forward(x, w, b):

@@ -47,6 +47,7 @@ def binary_cross_entropy(a, y):
 def binary_cross_entropy_with_logits(z, y):
     """Sigmoid then binary cross-entropy, fused so it never overflows.
 
+    z (logits), y (labels in [0, 1]): same shape -> (loss, dz), dz of z's shape.
     L = mean(max(z, 0) - z*y + log(1 + exp(-|z|))); dz = (sigmoid(z) - y) / z.size.
     Finite loss and gradient for any finite z (e.g. |z| = 1000).
     """
@@ -58,14 +59,17 @@ def binary_cross_entropy_with_logits(z, y):
 
 
 def mean_squared_error(o, y):
-    """L = mean((o - y)**2) -> (loss, do) with do = 2 (o - y) / o.size."""
+    """L = mean((o - y)**2). o, y: same shape -> (loss, do), do = 2 (o - y) / o.size, o's shape."""
     o, y = _pair(o, y, "o")
     diff = o - y
     return float(np.mean(diff ** 2)), 2 * diff / o.size
 
 
 def squared_error(o, y):
-    """C = sum((o - y)**2), no averaging (question 2's cost) -> (loss, do) with do = 2 (o - y)."""
+    """C = sum((o - y)**2), no averaging (question 2's cost).
+
+    o, y: same shape -> (loss, do) with do = 2 (o - y), o's shape.
+    """
     o, y = _pair(o, y, "o")
     diff = o - y
     return float(np.sum(diff ** 2)), 2 * diff
