@@ -13,7 +13,7 @@ settings.register_profile(
     "cnnlib",
     derandomize=True,
     deadline=None,
-    max_examples=20,
+    max_examples=40,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
