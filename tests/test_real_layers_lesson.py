@@ -128,6 +128,9 @@ def test_layer_shapes_follow_the_formulas(N, C, F, H, W, k, s, p):
     for name, shape in expected.items():
         assert state.shape_of(name) == shape, name
     assert state.unread == ((H + 2 * p - k) % s, (W + 2 * p - k) % s)
+    if any(state.unread):
+        rows, cols = max(0, state.unread[0] - p), max(0, state.unread[1] - p)
+        assert f"{rows} row(s) and {cols} column(s) of them are real input" in layer_shapes_html(state)
     html = layer_shapes_html(state)
     assert f"({N}, {C}, {H}, {W})" in html and f"({N}, {F}, {Ho}, {Wo})" in html and "Impossible" not in html
 

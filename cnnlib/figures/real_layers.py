@@ -7,6 +7,7 @@ indices as the library uses them; the notebook says how they extend to N, C and 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 
 from ..checks import as_pair, output_size
 from ..plot import highlight_window, mark_cell, show_grid
@@ -64,6 +65,9 @@ def window_grid_figure(height, width, kernel, stride, padding, error=None, size=
     left.set_yticks(range(kinds.shape[0]), [str(i - ph) for i in range(kinds.shape[0])])
     left.set_title(f"padded input {kinds.shape[0]}x{kinds.shape[1]} (labels: unpadded index)", fontsize=9)
     right.set_title(f"output {Ho}x{Wo}", fontsize=9)
+    left.legend(handles=[Patch(facecolor=_KINDS(k), edgecolor="#888888", label=label) for k, label in
+                         enumerate(["padding", "input, read", "input, never read: gradient 0"])],
+                loc="upper left", bbox_to_anchor=(0.0, -0.08), ncol=3, fontsize=7, frameon=False)
     shown = [(0, 0), (0, 1), (1, 0), (1, 1)]
     for colour, (i, j) in zip(WINDOW_COLOURS, shown):
         if i < Ho and j < Wo:

@@ -125,8 +125,10 @@ def layer_shapes_html(state):
         note = (f"<p style='color:#b00000'><b>Impossible configuration.</b> conv2d_forward raises "
                 f"ValueError: {state.error}</p>")
     elif any(state.unread):
+        input_rows, input_cols = (max(0, n - c["padding"]) for n in state.unread)
         note = (f"<p>The stride leaves {state.unread[0]} row(s) and {state.unread[1]} column(s) at the "
-                "bottom/right of the padded input unread: their gradient is 0.</p>")
+                f"bottom/right of the padded input unread; {input_rows} row(s) and {input_cols} column(s) of "
+                "them are real input, whose gradient is therefore 0 (the rest is padding).</p>")
     else:
         note = "<p>Every input cell is read by at least one window.</p>"
     return f"<div><b>{head}</b>{note}{table}</div>"
