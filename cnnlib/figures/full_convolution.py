@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..checks import as_float_array, as_pair, output_size, require_ndim, require_no_nan
-from ..plot import highlight_window, show_grid
+from ..plot import highlight_window, rounded, show_grid
 from ..signal import correlate2d, dilate, pad2d, rot180
 
 
@@ -214,7 +214,7 @@ def step_through_figure(layout, positions=None, columns=4):
             for b in range(kW):
                 _write_label(ax, left + b, top + a, labels[a, b], 5.5)
         value = layout.input_gradient[m - 1, n - 1]
-        ax.set_title(f"$\\delta^l_{{{m},{n}}} = {value:.4g}$".replace("-0 ", "0 "), fontsize=9)
+        ax.set_title(f"$\\delta^l_{{{m},{n}}} = {rounded(value, 4):g}$", fontsize=9)
     last = axes.flat[len(positions)]
     show_grid(last, layout.input_gradient, gradient=True, decimals=2, fontsize=7)
     for m, n in positions:
@@ -260,7 +260,7 @@ def scatter_gather_figure(layout, m, n):
             _write_label(right, left_col + b, top + a, labels[a, b], 6)
     value = layout.input_gradient[m - 1, n - 1]
     right.set_title(f"gather: rot180($w$) over padded $\\delta^{{l+1}}$\n"
-                    f"$\\delta^l_{{{m},{n}}}$ = {value:.4g}", fontsize=9)
+                    f"$\\delta^l_{{{m},{n}}}$ = {rounded(value, 4):g}", fontsize=9)
     right.set_xlabel(f"stride {layout.stride}, padding {layout.padding}; dashed = real entries")
     fig.tight_layout()
     return fig

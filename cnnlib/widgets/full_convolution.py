@@ -133,6 +133,7 @@ class FullConvolutionExplorer(widgets.VBox):
         self.summary.add_class("cnnlib-full-convolution-summary")
         controls = [self.kernel_size, self.stride, self.padding, self.row, self.col]
         super().__init__([widgets.HBox(controls[:3]), widgets.HBox(controls[3:]), self.summary, self.image])
+        self.add_class("cnnlib-full-convolution")
         self.state = None
         for control in controls:
             control.observe(self._update, names="value")
