@@ -5,8 +5,9 @@ colour map centred at zero, so an entry that receives nothing is white.
 """
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
 
-from ..plot import highlight_window, mark_cell, show_grid
+from ..plot import highlight_window, show_grid
 from ..pool import maxpool2d_forward
 
 
@@ -42,6 +43,14 @@ def _pooling_grid(ax, shape, size):
         ax.axvline(k - 0.5, color="black", linewidth=2)
 
 
+def _mark_winner(ax, row, col):
+    # A black frame with a white one inside, just within the cell's edge: visible on every
+    # colour of both maps, and clear of the number written in the middle.
+    for inset, colour, width in ((0.06, "black", 2.6), (0.14, "white", 1.4)):
+        ax.add_patch(Rectangle((col - 0.5 + inset, row - 0.5 + inset), 1 - 2 * inset, 1 - 2 * inset,
+                               fill=False, edgecolor=colour, linewidth=width, zorder=4))
+
+
 def digit_and_kernel_figure(x, w1, label=None, size=(6.5, 3.0)):
     """The input image x (8, 8) and the kernel w1 (3, 3), values written in.
 
@@ -58,8 +67,8 @@ def digit_and_kernel_figure(x, w1, label=None, size=(6.5, 3.0)):
 
 
 def routing_figure(a1, dL_da1, window=None, size=(9.0, 4.2)):
-    """Left: a1 (6, 6) with the 2x2 pooling grid and each window's max circled.
-    Right: dL/da1 as a heatmap centred at zero: only the circled cells can be non-zero.
+    """Left: a1 (6, 6) with the 2x2 pooling grid and each window's max framed.
+    Right: dL/da1 as a heatmap centred at zero: only the framed cells can be non-zero.
 
     a1, dL_da1: (6, 6) or (1, 1, 6, 6). window: optional 1-based (p, r) to outline in both.
     Returns a Figure.
@@ -67,12 +76,12 @@ def routing_figure(a1, dL_da1, window=None, size=(9.0, 4.2)):
     a1 = _single_map(a1, "a1")
     dL_da1 = _single_map(dL_da1, "dL_da1", a1.shape)
     fig, (left, right) = plt.subplots(1, 2, figsize=size)
-    show_grid(left, a1, title="a⁽¹⁾ = ReLU(z⁽¹⁾), pooling windows, max circled", decimals=2, fontsize=7)
+    show_grid(left, a1, title="a⁽¹⁾ = ReLU(z⁽¹⁾), pooling windows, max framed", decimals=2, fontsize=7)
     show_grid(right, dL_da1, title="∂L/∂a⁽¹⁾ (white = exactly 0)", gradient=True, decimals=3, fontsize=7)
     for ax in (left, right):
         _pooling_grid(ax, a1.shape, 2)
         for row, col in window_winners(a1).values():
-            mark_cell(ax, row, col, color="orange", size=220)
+            _mark_winner(ax, row, col)
         if window is not None:
             p, r = window
             highlight_window(ax, 2 * (p - 1), 2 * (r - 1), 2, 2, color="red", linewidth=3.5).set_zorder(5)

@@ -187,18 +187,23 @@ def _number(value):
     return f"{round(float(value), 4) + 0.0:.4f}"
 
 
+_CELL = "padding: 2px 10px; text-align: right"
+
+
 def routing_summary_html(state):
     """The explorer's text: a table of the window's four inputs and a one-line verdict."""
     p, r = state.window_row, state.window_col
     rows = []
     for k, ((i, j), value) in enumerate(zip(state.entries, state.values)):
         role = "winner" if k == state.winner else ("tied, loses" if value == state.values.max() else "loses")
-        rows.append(
-            f"<tr><td>a⁽¹⁾<sub>{i},{j}</sub></td><td>{_number(value)}</td><td>{role}</td>"
-            f"<td>{_number(state.gradients[k])}</td><td>{_number(state.loss_changes[k])}</td>"
-            f"<td>{_number(state.predicted_changes[k])}</td></tr>")
-    header = ("<tr><th>input</th><th>value</th><th>role</th><th>∂L/∂a⁽¹⁾</th>"
-              f"<th>ΔL when nudged by {_number(state.nudge)}</th><th>gradient × nudge</th></tr>")
+        cells = [f"a⁽¹⁾<sub>{i},{j}</sub>", _number(value), role, _number(state.gradients[k]),
+                 _number(state.loss_changes[k]), _number(state.predicted_changes[k])]
+        weight = "bold" if k == state.winner else "normal"
+        rows.append(f'<tr style="font-weight: {weight}">'
+                    + "".join(f'<td style="{_CELL}">{cell}</td>' for cell in cells) + "</tr>")
+    titles = ["input", "value", "role", "∂L/∂a⁽¹⁾", f"ΔL when nudged by {_number(state.nudge)}",
+              "gradient × nudge"]
+    header = "<tr>" + "".join(f'<th style="{_CELL}">{title}</th>' for title in titles) + "</tr>"
     verdict = (f"Window (p, r) = ({p}, {r}): a⁽²⁾<sub>{p},{r}</sub> = {_number(state.values[state.winner])}, "
                f"upstream ∂L/∂a⁽²⁾<sub>{p},{r}</sub> = {_number(state.upstream)}. ")
     if state.tied > 1:
@@ -208,9 +213,9 @@ def routing_summary_html(state):
     else:
         verdict += ("Only the winner's nudge moves the loss; a loser's stays exactly 0 "
                     "until the nudge lifts it past the winner.")
+    table = f'<table style="border-collapse: collapse">{header}{"".join(rows)}</table>'
     return (f"<div><b>digit #{state.digit_index}</b> (a {state.label}, y = {state.y:g}), weights seed "
-            f"{state.seed}, loss L = {_number(state.loss)}<br>{verdict}"
-            f"<table>{header}{''.join(rows)}</table></div>")
+            f"{state.seed}, loss L = {_number(state.loss)}<br>{verdict}{table}</div>")
 
 
 class MaxpoolRoutingExplorer(widgets.VBox):
