@@ -3,6 +3,7 @@ numpy version, and PyTorch CPU (if installed), at the same thread count in one p
 
     python benchmarks/bench_layers.py            # the table below, about a minute
     python benchmarks/bench_layers.py --quick    # fewer repeats, smaller naive batch
+    python benchmarks/bench_layers.py --threads 1
 
 Cases (issue 2): conv2d on x (64, 16, 32, 32) with 32 filters 3x3, stride 1, padding 1;
 max-pool 2x2 on (64, 32, 32, 32); in float32 and float64. Targets: vectorised conv
@@ -24,7 +25,7 @@ import os
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import cnnlib as cl
 
@@ -117,9 +118,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=7, help="best of this many runs (default 7)")
     parser.add_argument("--naive-batch", type=int, default=2, help="batch the naive loops run on (default 2)")
     parser.add_argument("--quick", action="store_true", help="3 repeats, naive batch 1")
+    parser.add_argument("--threads", type=int, help="limit numpy's BLAS (and so PyTorch) to this many threads")
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.naive_batch = 3, 1
+    if args.threads:
+        threadpool_limits(limits=args.threads, user_api="blas")
 
     blas, threads = blas_description()
     print(f"numpy {np.__version__}, BLAS: {blas}, {threads} thread(s)")
