@@ -1,0 +1,468 @@
+"""Build the offline site: every notebook as HTML, reveal.js slides, and an index.
+
+    python -m cnnlib.site              # reads notebooks/NN_*.ipynb, writes site/
+    python -m cnnlib.site --out /tmp/s --execute always
+
+The pages open with no network at all (a lecture hall without Wi-Fi, a USB stick):
+everything a page loads comes from ``site/_static``, which this module fills from the
+npm registry at build time with the machine's ``npm`` (``npm pack``, no dependency
+tree), cached in ``~/.cache/cnnlib/site-assets`` (or ``$CNNLIB_ASSET_CACHE``):
+
+- ``@jupyter-widgets/html-manager`` + ``requirejs`` draw the widgets from the state
+  stored in the notebook (the widgets show what they showed when the notebook last
+  ran; without a kernel, moving a slider does not recompute anything);
+- MathJax 2 (the API nbconvert's templates call) typesets the formulas;
+- reveal.js 4 and jQuery run the slides.
+
+Widget state: a notebook committed after ``jupyter nbconvert --execute --inplace``
+already carries it (nbclient stores it in ``metadata.widgets``), and its outputs are the
+ones nbval checked, so by default (``--execute auto``) the builder reuses them and only
+executes a notebook whose outputs are missing or whose widget views point at models
+absent from the stored state.
+
+Slides: cells keep any ``slideshow`` metadata the author set. A notebook with none is
+cut at its Markdown headings: ``#``/``##`` start a slide, ``###`` a sub-slide (below).
+"""
+import argparse
+import copy
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+NOTEBOOK_PATTERN = re.compile(r"^(\d\d)_.+\.ipynb$")
+
+# What each page loads, from which npm package, and where it lands under _static/.
+# Each entry: npm spec -> list of (path inside the package, path under _static).
+# A trailing "/" copies a whole folder.
+ASSET_PACKAGES = {
+    "requirejs@^2.3": [("require.js", "require.js")],
+    "@jupyter-widgets/html-manager@^1.0": [("dist/", "html-manager/")],
+    "jquery@^3.7": [("dist/jquery.min.js", "jquery.min.js")],
+    "reveal.js@^4.6": [
+        ("dist/reveal.js", "reveal.js/dist/reveal.js"),
+        ("dist/reveal.css", "reveal.js/dist/reveal.css"),
+        ("dist/theme/white.css", "reveal.js/dist/theme/white.css"),
+        ("dist/theme/fonts/source-sans-pro/", "reveal.js/dist/theme/fonts/source-sans-pro/"),
+        ("plugin/notes/", "reveal.js/plugin/notes/"),
+    ],
+    # MathJax 2, not 3+: nbconvert's templates configure MathJax through the v2 API.
+    "mathjax@2.7.9": [
+        ("MathJax.js", "mathjax/MathJax.js"),
+        ("config/TeX-AMS_CHTML-full.js", "mathjax/config/TeX-AMS_CHTML-full.js"),
+        ("config/Safe.js", "mathjax/config/Safe.js"),
+        ("extensions/", "mathjax/extensions/"),
+        ("jax/input/TeX/", "mathjax/jax/input/TeX/"),
+        ("jax/output/CommonHTML/", "mathjax/jax/output/CommonHTML/"),
+        ("jax/output/PreviewHTML/", "mathjax/jax/output/PreviewHTML/"),
+        ("jax/element/", "mathjax/jax/element/"),
+        ("localization/en/", "mathjax/localization/en/"),
+        ("fonts/HTML-CSS/TeX/woff/", "mathjax/fonts/HTML-CSS/TeX/woff/"),
+    ],
+}
+# Source maps and the non-AMD bundles are never loaded by the pages.
+SKIPPED_SUFFIXES = (".map", "embed.js", "libembed-amd.js", "embed.js.LICENSE.txt")
+
+# URLs relative to a page in site/ (all pages sit at the top level).
+STATIC = "_static"
+EXPORTER_URLS = {
+    "require_js_url": f"{STATIC}/require.js",
+    "widget_renderer_url": f"{STATIC}/html-manager/embed-amd.js",
+    "mathjax_url": f"{STATIC}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+    "jquery_url": f"{STATIC}/jquery.min.js",
+}
+REVEAL_URL_PREFIX = f"{STATIC}/reveal.js"
+REVEAL_THEME = "white"   # its fonts are local; several other themes @import Google Fonts
+
+# nbconvert's templates, with the Mermaid loader (a CDN import) removed and a link back
+# to the index added. The notebooks use no Mermaid diagrams.
+_NAV = ('<nav class="cnnlib-nav" style="padding:0.4em 1em;font-family:sans-serif">'
+        '<a href="index.html">&larr; all notebooks</a></nav>')
+TEMPLATES = {
+    "cnnlib_page.html.j2": (
+        "{%- extends 'lab/index.html.j2' -%}\n"
+        "{% block html_head_js_mermaidjs %}{% endblock %}\n"
+        "{% block body_header %}{{ super() }}" + _NAV + "{% endblock %}\n"
+    ),
+    "cnnlib_slides.html.j2": (
+        "{%- extends 'reveal/index.html.j2' -%}\n"
+        "{% block html_head_js_mermaidjs %}{% endblock %}\n"
+    ),
+}
+
+
+class AssetsUnavailable(RuntimeError):
+    """The front-end files cannot be fetched (no npm, or npm cannot reach its registry)."""
+
+
+@dataclass
+class NotebookPage:
+    """One notebook in the site: where it came from and what was written for it."""
+    source: Path
+    number: str
+    title: str
+    html: str
+    slides: str
+    executed: bool
+    widget_models: int
+
+
+@dataclass
+class SiteReport:
+    """What `build_site` wrote; `pages` is in series order."""
+    out_dir: Path
+    pages: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def files(self):
+        """Every page (relative path) the site must contain."""
+        names = ["index.html"]
+        for page in self.pages:
+            names += [page.html, page.slides]
+        return names
+
+
+# ---------------------------------------------------------------- front-end assets
+
+def default_cache_dir():
+    """Where the npm packages are kept between builds."""
+    env = os.environ.get("CNNLIB_ASSET_CACHE")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "cnnlib" / "site-assets"
+
+
+def _safe_name(spec):
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", spec)
+
+
+def fetch_package(spec, cache_dir):
+    """Unpack the npm package `spec` (e.g. "reveal.js@^4.6") into the cache; return its folder.
+
+    Uses `npm pack` (the tarball alone, none of its dependencies). Raises
+    AssetsUnavailable with a one-line reason when npm is missing or fails.
+    """
+    target = Path(cache_dir) / _safe_name(spec)
+    if (target / "package" / "package.json").is_file():
+        return target / "package"
+    npm = shutil.which("npm")
+    if npm is None:
+        raise AssetsUnavailable("npm is not on PATH: install Node.js/npm to vendor the site's "
+                                "front-end files (no CDN is used)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        try:
+            result = subprocess.run(
+                [npm, "pack", spec, "--pack-destination", tmp, "--json", "--loglevel=error"],
+                capture_output=True, text=True, timeout=300, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            raise AssetsUnavailable(f"npm pack {spec} timed out (no access to the npm registry?)")
+        tarballs = list(Path(tmp).glob("*.tgz"))
+        if result.returncode != 0 or len(tarballs) != 1:
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise AssetsUnavailable(f"npm pack {spec} failed: {last}")
+        unpacked = Path(tmp) / "unpacked"
+        with tarfile.open(tarballs[0]) as archive:
+            try:
+                archive.extractall(unpacked, filter="data")
+            except TypeError:   # Python without extraction filters (< 3.9.17 / 3.11.4)
+                archive.extractall(unpacked)
+        if target.exists():
+            shutil.rmtree(target)
+        unpacked.rename(target)
+    return target / "package"
+
+
+def vendor_assets(static_dir, cache_dir=None):
+    """Copy every file the pages load into `static_dir` (site/_static). Returns the file count."""
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    static_dir = Path(static_dir)
+    copied = 0
+    for spec, entries in ASSET_PACKAGES.items():
+        package = fetch_package(spec, cache_dir)
+        for source, dest in entries:
+            source_path, dest_path = package / source, static_dir / dest
+            if source.endswith("/"):
+                files = [p for p in source_path.rglob("*") if p.is_file()]
+                pairs = [(p, dest_path / p.relative_to(source_path)) for p in files]
+            else:
+                pairs = [(source_path, dest_path)]
+            for src, dst in pairs:
+                if src.name.endswith(SKIPPED_SUFFIXES):
+                    continue
+                if not src.is_file():
+                    raise AssetsUnavailable(f"{spec} has no {src.relative_to(package)}")
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dst)
+                copied += 1
+    return copied
+
+
+# ---------------------------------------------------------------- notebooks
+
+def series_notebooks(notebooks_dir):
+    """The series' notebooks `NN_topic.ipynb`, in reading order (by NN, then name)."""
+    found = [p for p in Path(notebooks_dir).glob("*.ipynb") if NOTEBOOK_PATTERN.match(p.name)]
+    return sorted(found, key=lambda p: (int(NOTEBOOK_PATTERN.match(p.name).group(1)), p.name))
+
+
+def notebook_title(nb, fallback):
+    """The text of the notebook's first Markdown heading (Markdown markup stripped)."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            match = re.match(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", line)
+            if match:
+                text = re.sub(r"[*_`]", "", match.group(1))
+                return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).strip()
+    return fallback
+
+
+def stored_widget_models(nb):
+    """Model ids of the widget state stored in the notebook's metadata."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    return set(state)
+
+
+def displayed_widget_models(nb):
+    """Model ids of the widget views among the cells' outputs."""
+    ids = set()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view:
+                ids.add(view["model_id"])
+    return ids
+
+
+def needs_execution(nb):
+    """True if the stored outputs cannot be shown as they are.
+
+    That is: some code cell never ran, or a widget view points at a model whose state
+    is not stored (the page would show "model not found" instead of the widget).
+    """
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    if any(c.get("execution_count") is None for c in code):
+        return True
+    return not displayed_widget_models(nb) <= stored_widget_models(nb)
+
+
+def execute_notebook(nb, working_dir, timeout=600):
+    """Run every cell with the python3 kernel, storing the widget state (in memory only)."""
+    from nbclient import NotebookClient
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+                            resources={"metadata": {"path": str(working_dir)}})
+    client.execute()
+    return nb
+
+
+def markdown_heading_level(cell):
+    """1..6 if a Markdown cell starts with a heading, else 0."""
+    if cell.cell_type != "markdown":
+        return 0
+    match = re.match(r"^\s{0,3}(#{1,6})\s", cell.source.lstrip("\n"))
+    return len(match.group(1)) if match else 0
+
+
+def with_default_slides(nb):
+    """A copy of `nb` cut into slides at its headings, unless the author already marked slides.
+
+    `#`/`##` headings start a slide, `###` a vertical sub-slide; every other cell
+    continues the current one. Cells before the first heading form the title slide.
+    """
+    nb = copy.deepcopy(nb)
+    if any(c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells):
+        return nb
+    for cell in nb.cells:
+        level = markdown_heading_level(cell)
+        kind = "slide" if 1 <= level <= 2 else "subslide" if level == 3 else "-"
+        cell.metadata["slideshow"] = {"slide_type": kind}
+    return nb
+
+
+def _exporter(kind):
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter, SlidesExporter
+    from traitlets.config import Config
+
+    config = Config()
+    for cls in ("HTMLExporter", "SlidesExporter"):
+        for name, url in EXPORTER_URLS.items():
+            config[cls][name] = url
+        config[cls]["embed_images"] = True   # Markdown images inlined, no stray files
+    loader = [DictLoader(TEMPLATES)]
+    if kind == "slides":
+        config.SlidesExporter.reveal_url_prefix = REVEAL_URL_PREFIX
+        config.SlidesExporter.reveal_theme = REVEAL_THEME
+        config.SlidesExporter.reveal_scroll = True   # tall slides scroll instead of clipping
+        return SlidesExporter(config=config, extra_loaders=loader,
+                              template_file="cnnlib_slides.html.j2")
+    return HTMLExporter(config=config, extra_loaders=loader, template_file="cnnlib_page.html.j2")
+
+
+def render_index(pages):
+    """The index page: the notebooks in series order, each with its page and its slides."""
+    rows = "\n".join(
+        f'<li><span class="number">{p.number}</span> <a href="{html.escape(p.html)}">'
+        f'{html.escape(p.title)}</a> <span class="slides">(<a href="{html.escape(p.slides)}">'
+        f'slides</a>)</span></li>' for p in pages)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>cnnlib: backpropagation through convolutional networks</title>
+<style>
+body {{ font-family: sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}
+ol {{ list-style: none; padding: 0; }} li {{ margin: 0.5em 0; }}
+.number {{ font-family: monospace; color: #666; }} .slides {{ font-size: 0.9em; }}
+.note {{ color: #444; font-size: 0.95em; border-left: 3px solid #ccc; padding-left: 0.8em; }}
+</style>
+</head>
+<body>
+<h1>Backpropagation through convolutional networks</h1>
+<p>The cnnlib notebook series, in reading order. Each notebook is shown with the outputs
+of its last run; the slides are the same notebook cut at its headings (press <kbd>S</kbd>
+for speaker notes, <kbd>Esc</kbd> for an overview).</p>
+<ol class="series">
+{rows}
+</ol>
+<p class="note">These pages need no network. The widgets show the state they had when the
+notebook last ran; to move them and see the outputs recompute, open the notebook in
+JupyterLab (or on Binder), where a Python kernel runs the update functions.</p>
+</body>
+</html>
+"""
+
+
+def build_site(notebooks_dir="notebooks", out_dir="site", cache_dir=None, execute="auto",
+               log=None):
+    """Build the offline site from `notebooks_dir` into `out_dir` (replaced). Returns a SiteReport.
+
+    execute: "auto" (run only notebooks whose stored outputs or widget state are
+    incomplete), "always", or "never". Raises AssetsUnavailable if the front-end files
+    cannot be fetched, ValueError if there are no NN_*.ipynb notebooks.
+    """
+    import nbformat
+
+    if execute not in ("auto", "always", "never"):
+        raise ValueError(f"execute must be 'auto', 'always' or 'never', got {execute!r}")
+    log = log or (lambda message: None)
+    started = time.perf_counter()
+    notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
+    sources = series_notebooks(notebooks_dir)
+    if not sources:
+        raise ValueError(f"no notebooks named NN_topic.ipynb in {notebooks_dir.resolve()}")
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    count = vendor_assets(out_dir / STATIC, cache_dir)
+    log(f"vendored {count} front-end files into {out_dir / STATIC}")
+
+    page_exporter, slides_exporter = _exporter("page"), _exporter("slides")
+    report = SiteReport(out_dir=out_dir)
+    for source in sources:
+        nb = nbformat.read(source, as_version=4)
+        run = execute == "always" or (execute == "auto" and needs_execution(nb))
+        if run:
+            log(f"executing {source.name} (stored outputs or widget state incomplete)")
+            execute_notebook(nb, source.parent)
+        name = source.stem
+        resources = {"metadata": {"name": name, "path": str(source.parent)}}
+        body, _ = page_exporter.from_notebook_node(nb, resources=dict(resources))
+        (out_dir / f"{name}.html").write_text(body, encoding="utf-8")
+        slides, _ = slides_exporter.from_notebook_node(with_default_slides(nb),
+                                                       resources=dict(resources))
+        (out_dir / f"{name}.slides.html").write_text(slides, encoding="utf-8")
+        page = NotebookPage(source=source, number=NOTEBOOK_PATTERN.match(source.name).group(1),
+                            title=notebook_title(nb, name), html=f"{name}.html",
+                            slides=f"{name}.slides.html", executed=run,
+                            widget_models=len(stored_widget_models(nb)))
+        report.pages.append(page)
+        log(f"{page.html} + {page.slides}: {page.title!r}"
+            f"{' (executed)' if run else ''}, {page.widget_models} widget models")
+    (out_dir / "index.html").write_text(render_index(report.pages), encoding="utf-8")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------- offline check
+
+# A page fetches a URL through these: attributes of loading elements, CSS url()/@import,
+# and the loaders in nbconvert's inline scripts (widget renderer, require(), import()).
+_REMOTE_PATTERNS = [
+    re.compile(r"""<(?:script|link|img|iframe|source|audio|video|embed|object|track)\b[^>]*?"""
+               r"""\b(?:src|href|data|srcset|poster)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""",
+               re.IGNORECASE),
+    re.compile(r"""url\(\s*["']?\s*((?:https?:)?//[^"')\s]+)""", re.IGNORECASE),
+    re.compile(r"""@import\s+["']\s*((?:https?:)?//[^"']+)""", re.IGNORECASE),
+    re.compile(r"""\bimport\(\s*["']((?:https?:)?//[^"']+)""", re.IGNORECASE),
+    re.compile(r"""widgetRendererSrc\s*=\s*["']((?:https?:)?//[^"']+)"""),
+    re.compile(r"""require\(\s*\{[^}]*\}\s*,\s*\[[^\]]*?["']((?:https?:)?//[^"']+)""", re.DOTALL),
+]
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def remote_references(text):
+    """URLs on another host that an HTML or CSS text would load (empty list = offline).
+
+    Links a reader may click (<a href>) are not loads and are not reported.
+    """
+    text = _CSS_COMMENT.sub("", text)
+    found = []
+    for pattern in _REMOTE_PATTERNS:
+        found += pattern.findall(text)
+    return sorted(set(found))
+
+
+def check_offline(out_dir):
+    """{relative path: [remote URLs]} for every HTML/CSS file under out_dir that loads any."""
+    out_dir = Path(out_dir)
+    problems = {}
+    for path in sorted(out_dir.rglob("*")):
+        if path.suffix in (".html", ".css") and path.is_file():
+            urls = remote_references(path.read_text(encoding="utf-8", errors="replace"))
+            if urls:
+                problems[str(path.relative_to(out_dir))] = urls
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m cnnlib.site", description=__doc__.split("\n")[0])
+    parser.add_argument("--notebooks", default="notebooks", help="folder of NN_topic.ipynb files")
+    parser.add_argument("--out", default="site", help="output folder (replaced)")
+    parser.add_argument("--cache", default=None, help="npm package cache "
+                        f"(default $CNNLIB_ASSET_CACHE or {default_cache_dir()})")
+    parser.add_argument("--execute", choices=("auto", "always", "never"), default="auto",
+                        help="re-run notebooks: auto = only those missing outputs/widget state")
+    args = parser.parse_args(argv)
+    try:
+        report = build_site(args.notebooks, args.out, args.cache, args.execute, log=print)
+    except AssetsUnavailable as error:
+        print(f"cannot build the site offline: {error}", file=sys.stderr)
+        return 2
+    problems = check_offline(report.out_dir)
+    if problems:
+        print("remote references left:\n" + json.dumps(problems, indent=2), file=sys.stderr)
+        return 1
+    print(f"built {len(report.files)} pages in {report.seconds:.1f} s: "
+          f"open {(report.out_dir / 'index.html').resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
