@@ -79,7 +79,8 @@ def test_float32_in_float32_out(forward, backward, make_inputs):
     dout = np.random.default_rng(1).standard_normal(out64.shape)
     grads32 = backward(dout.astype(np.float32), cache32)
     grads64 = backward(dout, cache64)
-    for g32, g64 in zip(np.atleast_1d(grads32) if not isinstance(grads32, tuple) else grads32,
-                        np.atleast_1d(grads64) if not isinstance(grads64, tuple) else grads64):
+    as_tuple = lambda grads: grads if isinstance(grads, tuple) else (grads,)  # noqa: E731
+    assert len(as_tuple(grads32)) == len(as_tuple(grads64))
+    for g32, g64 in zip(as_tuple(grads32), as_tuple(grads64)):
         assert g32.dtype == np.float32
         assert cl.rel_error(g32, g64) < 1e-6
