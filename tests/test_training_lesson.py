@@ -81,3 +81,10 @@ def test_every_control_and_output_has_a_css_class():
     for name in ("first_digit", "second_digit", "num_kernels", "learning_rate", "epochs",
                  "train_button", "progress", "curves", "summary"):
         assert f"cnnlib-training-{name.replace('_', '-')}" in getattr(explorer, name)._dom_classes
+
+
+def test_learning_rate_control_holds_exact_rates():
+    """No snapping: the rate the control shows is the rate the training uses (0.03, not 0.0316)."""
+    explorer = TrainingExplorer(train_now=False)
+    assert explorer.learning_rate.value == 0.03 and explorer.learning_rate.label == "0.03"
+    assert [value for _, value in explorer.learning_rate.options] == [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]

@@ -14,6 +14,9 @@ from ..plot import figure_to_png
 from ..training import History, train_best_of, train_test_split_pair
 
 
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)   # the explorer's choices (Adam)
+
+
 @dataclass
 class RetrainResult:
     """What the explorer shows after one press of Train.
@@ -79,15 +82,23 @@ class TrainingExplorer(widgets.VBox):
                  seed=0, train_now=True):
         self.restarts, self.seed, self.state = restarts, seed, None
         digits = list(range(10))
-        self.first_digit = widgets.Dropdown(options=digits, value=first, description="digit (label 0)")
-        self.second_digit = widgets.Dropdown(options=digits, value=second, description="digit (label 1)")
-        self.num_kernels = widgets.Dropdown(options=[1, 2, 4, 8], value=num_kernels, description="kernels")
-        self.learning_rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=-0.5, step=0.25,
-                                                    description="learning rate", readout_format=".3g")
-        self.epochs = widgets.IntSlider(value=epochs, min=1, max=60, step=1, description="epochs")
+        labelled = {"style": {"description_width": "initial"}}   # show whole descriptions
+        self.first_digit = widgets.Dropdown(options=digits, value=first, description="digit with y = 0",
+                                            layout=widgets.Layout(width="190px"), **labelled)
+        self.second_digit = widgets.Dropdown(options=digits, value=second, description="digit with y = 1",
+                                             layout=widgets.Layout(width="190px"), **labelled)
+        self.num_kernels = widgets.Dropdown(options=[1, 2, 4, 8], value=num_kernels, description="kernels",
+                                            layout=widgets.Layout(width="190px"), **labelled)
+        # A list of exact rates, not a FloatLogSlider: the browser snaps a log slider's value to its
+        # grid (0.03 would become 0.0316), so the page would train with another rate than it shows.
+        rates = sorted(set(LEARNING_RATES) | {float(learning_rate)})
+        self.learning_rate = widgets.Dropdown(options=[(f"{rate:g}", rate) for rate in rates],
+                                              value=float(learning_rate), description="learning rate",
+                                              layout=widgets.Layout(width="190px"), **labelled)
+        self.epochs = widgets.IntSlider(value=epochs, min=1, max=60, step=1, description="epochs", **labelled)
         self.train_button = widgets.Button(description="Train", button_style="primary")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
-        self.curves = widgets.Image(format="png")
+        self.curves = widgets.Image(format="png", layout=widgets.Layout(width="600px"))  # no upscaling
         self.summary = widgets.HTML()
         for name in ("first_digit", "second_digit", "num_kernels", "learning_rate", "epochs",
                      "train_button", "progress", "curves", "summary"):
