@@ -123,12 +123,15 @@ def test_naive_and_vectorised_agree(dtype, config):
     dx_loop = cl.maxpool2d_backward_naive(dout, cache_loop)
     dx_fast = cl.maxpool2d_backward(dout, cache_fast)
     assert dx_loop.dtype == dx_fast.dtype == dtype and dx_loop.shape == x.shape
-    np.testing.assert_allclose(dx_loop, dx_fast, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    # Overlapping windows add several douts into one cell, in a different order in the
+    # two versions: float32 rounding differs slightly, so compare relative to the largest entry.
+    tolerance = 1e-6 if dtype == np.float32 else 1e-14
+    assert cl.rel_error(dx_loop, dx_fast) < tolerance
     # Each window's gradient is passed on exactly once.
     np.testing.assert_allclose(dx_fast.sum(), dout.sum(), rtol=1e-4, atol=1e-4)
     # One cache format: each backward accepts the other forward's cache.
-    np.testing.assert_allclose(cl.maxpool2d_backward(dout, cache_loop), dx_loop, rtol=1e-6)
-    np.testing.assert_allclose(cl.maxpool2d_backward_naive(dout, cache_fast), dx_fast, rtol=1e-6)
+    assert cl.rel_error(cl.maxpool2d_backward(dout, cache_loop), dx_loop) < tolerance
+    assert cl.rel_error(cl.maxpool2d_backward_naive(dout, cache_fast), dx_fast) < tolerance
 
 
 @given(pool_configs())
