@@ -5,7 +5,6 @@ Oracles are independent of the code under test: finite differences, scipy.signal
 conv2d_backward (itself checked against finite differences in the core tests).
 """
 import json
-import re
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +14,7 @@ import pytest
 import scipy.signal
 
 import cnnlib as cl
+from notebook_support import solution_function
 from cnnlib.exercises.full_convolution import check_input_gradient
 from cnnlib.figures import full_convolution as figures
 from cnnlib.widgets import full_convolution as explorer_module
@@ -190,16 +190,6 @@ def test_explorer_wiring():
 
 # ---- exercise -------------------------------------------------------------------------
 
-def _solution_from_notebook():
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    for cell in cells:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "markdown" and "<details>" in source:
-            match = re.search(r"```python\n(.*?)```", source, re.S)
-            namespace = {"np": np, "cl": cl}
-            exec(match.group(1), namespace)
-            return namespace["input_gradient"]
-    raise AssertionError("no <details> solution in the notebook")
 
 
 def _stub_from_notebook():
@@ -259,7 +249,7 @@ EXPECTED_NAME = {
 
 
 def test_solution_in_the_notebook_passes():
-    feedback = check_input_gradient(_solution_from_notebook())
+    feedback = check_input_gradient(solution_function(NOTEBOOK, "input_gradient"))
     assert feedback.attempted and feedback.passed, str(feedback)
 
 

@@ -4,7 +4,6 @@ Oracles are independent of the code under test: finite differences of the loss,
 the asker's formulas written out with 1-based indices, and hand-written loops.
 """
 import json
-import re
 from pathlib import Path
 
 import matplotlib
@@ -26,6 +25,7 @@ from cnnlib.figures.maxpool_routing import (  # noqa: E402
     window_winners,
 )
 from cnnlib.gradcheck import numerical_gradient, rel_error  # noqa: E402
+from notebook_support import solution_function  # noqa: E402
 from cnnlib.widgets.maxpool_routing import (  # noqa: E402
     MaxpoolRoutingExplorer,
     loss_from_a1,
@@ -243,19 +243,10 @@ def test_cases_expected_values_are_right():
     assert rel_error(overlapping.expected, numeric) < 1e-7
 
 
-def _solution_from_notebook():
-    notebook = json.loads(NOTEBOOK.read_text())
-    for cell in notebook["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "markdown" and "<details>" in source:
-            return re.search(r"```python\n(.*?)```", source, re.S).group(1)
-    raise AssertionError("no <details> solution block in the notebook")
 
 
 def test_notebook_solution_passes():
-    namespace = {"np": np, "check_maxpool_backward": check_maxpool_backward}
-    exec(_solution_from_notebook().replace("print(check_maxpool_backward(maxpool_backward))", ""), namespace)
-    feedback = check_maxpool_backward(namespace["maxpool_backward"])
+    feedback = check_maxpool_backward(solution_function(NOTEBOOK, "maxpool_backward"))
     assert feedback.passed and "All 6 cases pass" in str(feedback)
 
 

@@ -1,7 +1,6 @@
 """Notebook 04 (real conv layers): the 2-D-helper rules, the figures, the layer-shapes
 explorer and the multi-channel input-gradient exercise."""
 import json
-import re
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import cnnlib as cl  # noqa: E402
+from notebook_support import solution_function  # noqa: E402
 from cnnlib.exercises import real_layers as lesson  # noqa: E402
 from cnnlib.figures import real_layers as figures  # noqa: E402
 from cnnlib.widgets.real_layers import (  # noqa: E402
@@ -168,18 +168,10 @@ def _cells():
     return json.loads(NOTEBOOK.read_text())["cells"]
 
 
-def _solution_from_notebook():
-    for cell in _cells():
-        text = "".join(cell["source"])
-        if cell["cell_type"] == "markdown" and "<summary>Show a solution</summary>" in text:
-            return re.search(r"```python\n(.*?)```", text, re.S).group(1)
-    raise AssertionError("no <details> solution block in the notebook")
 
 
 def test_notebook_solution_passes():
-    namespace = {}
-    exec(_solution_from_notebook().split("print(")[0], {"np": np, "cl": cl}, namespace)
-    feedback = lesson.check_input_gradient(namespace["input_gradient"])
+    feedback = lesson.check_input_gradient(solution_function(NOTEBOOK, "input_gradient"))
     assert feedback.attempted and feedback.passed, str(feedback)
 
 

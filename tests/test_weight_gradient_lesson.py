@@ -4,7 +4,6 @@ Oracles are independent of the code under test: finite differences of the cost,
 hand-written sums in the question's 1-based numbering, and scipy.
 """
 import json
-import re
 from pathlib import Path
 
 import matplotlib
@@ -28,6 +27,7 @@ from cnnlib.figures.weight_gradient import (  # noqa: E402
     weight_gradient_terms_figure,
 )
 from cnnlib.signal import convolve2d, correlate2d, rot180  # noqa: E402
+from notebook_support import solution_function  # noqa: E402
 from cnnlib.widgets.weight_gradient import (  # noqa: E402
     WeightGradientExplorer,
     random_question_numbers,
@@ -200,19 +200,10 @@ def test_cases_include_non_square_kernels_and_asymmetric_inputs():
         assert not np.array_equal(x, rot180(x)), case.name  # else rot180 and convolution coincide
 
 
-def _solution_from_notebook():
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    for cell in cells:
-        text = "".join(cell["source"])
-        if cell["cell_type"] == "markdown" and "<summary>Show a solution</summary>" in text:
-            return re.search(r"```python\n(.*?)```", text, re.S).group(1)
-    raise AssertionError("no <details> solution block in the notebook")
 
 
 def test_notebook_solution_passes():
-    namespace = {}
-    exec(_solution_from_notebook(), namespace)
-    feedback = check_weight_gradient(namespace["weight_gradient"])
+    feedback = check_weight_gradient(solution_function(NOTEBOOK, "weight_gradient"))
     assert feedback.attempted and feedback.passed, str(feedback)
 
 
