@@ -62,11 +62,12 @@ def check_function(learner_function, cases, mistakes=(), exercise="your function
         got = np.asarray(got)
         expected = np.asarray(case.expected)
         if got.shape != expected.shape:
-            return Feedback(True, False, [
-                f"Case '{case.name}': wrong shape, expected {expected.shape}, got {got.shape}."])
-        if np.allclose(got, expected, atol=atol, rtol=1e-6):
+            lines = [f"Case '{case.name}': wrong shape, expected {expected.shape}, got {got.shape}."]
+        elif np.allclose(got, expected, atol=atol, rtol=1e-6):
             continue
-        lines = [f"Case '{case.name}': wrong values.", f"expected:\n{_fmt(expected)}", f"got:\n{_fmt(got)}"]
+        else:
+            lines = [f"Case '{case.name}': wrong values.", f"expected:\n{_fmt(expected)}", f"got:\n{_fmt(got)}"]
+        # Wrong shapes can be a named mistake too (e.g. forgetting the padding).
         for mistake in mistakes:
             wrong = np.asarray(mistake.compute(*case.args))
             if wrong.shape == got.shape and np.allclose(got, wrong, atol=atol, rtol=1e-6):
