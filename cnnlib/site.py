@@ -97,6 +97,9 @@ TEMPLATES = {
     "cnnlib_slides.html.j2": (
         "{%- extends 'reveal/index.html.j2' -%}\n"
         "{% block html_head_js_mermaidjs %}{% endblock %}\n"
+        # the theme shouts headings in capitals; the notebooks' titles read better as written
+        "{% block html_head_css %}<style>.reveal .slides h1, .reveal .slides h2, .reveal .slides h3,"
+        " .reveal .slides h4 { text-transform: none; }</style>{% endblock %}\n"
     ),
 }
 
@@ -315,10 +318,12 @@ def _exporter(kind):
 
 def render_index(pages):
     """The index page: the notebooks in series order, each with its page and its slides."""
+    def number(page):   # most titles already start with their number
+        return "" if page.title.startswith(page.number) else f'<span class="number">{page.number}</span> '
+
     rows = "\n".join(
-        f'<li><span class="number">{p.number}</span> <a href="{html.escape(p.html)}">'
-        f'{html.escape(p.title)}</a> <span class="slides">(<a href="{html.escape(p.slides)}">'
-        f'slides</a>)</span></li>' for p in pages)
+        f'<li>{number(p)}<a href="{html.escape(p.html)}">{html.escape(p.title)}</a> '
+        f'<span class="slides">(<a href="{html.escape(p.slides)}">slides</a>)</span></li>' for p in pages)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -167,39 +167,108 @@ def voila_unavailable_reason():
     return None
 
 
+def _wait_for_http(process, url, timeout, log_path, name):
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited ({process.returncode}): {Path(log_path).read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not answer on {url} within {timeout} s")
+        time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def _server(command, url, probe_path, name, env=None, cwd=None, timeout=60):
+    """Run a Jupyter server process until the block ends; yields `url` once it answers."""
+    with tempfile.TemporaryDirectory(prefix=f"cnnlib-{name.lower()}-") as tmp:
+        log_path = Path(tmp) / "server.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+            try:
+                _wait_for_http(process, url + probe_path, timeout, log_path, name)
+                yield url
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
 @contextlib.contextmanager
 def voila_server(notebooks_dir, timeout=60):
     """Voilà serving `notebooks_dir` on 127.0.0.1 (a kernel per opened notebook). Yields its URL."""
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="cnnlib-voila-", suffix=".log", delete=False)
     command = [sys.executable, "-m", "voila", str(notebooks_dir), "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1", "--show_tracebacks=True"]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=notebooks_dir)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"Voilà exited ({process.returncode}): {Path(log.name).read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Voilà did not answer on {url} within {timeout} s")
-            time.sleep(0.3)
+    with _server(command, f"http://127.0.0.1:{port}", "/", "Voilà", cwd=notebooks_dir,
+                 timeout=timeout) as url:
         yield url
-    finally:
-        process.terminate()
+
+
+def jupyterlab_unavailable_reason():
+    try:
+        import jupyterlab  # noqa: F401
+        import jupyterlab_widgets  # noqa: F401
+    except ImportError as error:
+        return f"{error.name} is not installed (pip install jupyterlab ipywidgets)"
+    return None
+
+
+@contextlib.contextmanager
+def jupyterlab_server(notebooks_dir, timeout=90):
+    """JupyterLab on 127.0.0.1 over a throw-away COPY of `notebooks_dir` (running cells
+    there never touches the committed notebooks), no token, fresh settings and workspace.
+    Cells are all attached to the page (windowingMode "none"), so every widget can be
+    found without scrolling. Yields its URL."""
+    with tempfile.TemporaryDirectory(prefix="cnnlib-lab-") as tmp:
+        tmp = Path(tmp)
+        root = tmp / "notebooks"
+        shutil.copytree(notebooks_dir, root)
+        settings = tmp / "settings" / "@jupyterlab" / "notebook-extension"
+        settings.mkdir(parents=True)
+        (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+                   JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
+        port = free_port()
+        command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+                   "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+                   "--allow-root", f"--ServerApp.root_dir={root}"]
+        with _server(command, f"http://127.0.0.1:{port}", "/lab", "JupyterLab", env=env,
+                     timeout=timeout) as url:
+            yield url
+
+
+def run_all_cells_in_jupyterlab(page, timeout_ms=180_000, attempts=3):
+    """Run > Run All Cells, then wait until the kernel is idle and no cell is pending."""
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
+    started = "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].some(p => p.innerText.includes('*'))"
+    for attempt in range(attempts):
+        # Focus the notebook (select its first cell), or the Run menu acts on nothing.
+        page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        # The stored outputs already carry prompt numbers: first see the run start ([*]).
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        os.unlink(log.name)
+            page.wait_for_function(started, timeout=10_000, polling=100)
+            break
+        except Exception:
+            page.keyboard.press("Escape")   # close a menu left open
+            if attempt == attempts - 1:
+                raise
+    page.wait_for_function(
+        """() => {
+          const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+          const busy = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='busy']");
+          return !busy && prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.innerText));
+        }""", timeout=timeout_ms, polling=500)
 
 
 # ------------------------------------------------------------------- widget actions

@@ -1,32 +1,37 @@
 """Every widget of every notebook, moved by a person's keys in a real browser.
 
-Voilà serves each notebook from notebooks/ on 127.0.0.1 (it runs the notebook in a fresh
-kernel and renders the outputs with JupyterLab's own widget manager, the
-@jupyter-widgets/jupyterlab-manager of jupyterlab_widgets); headless Chromium opens it
-through Playwright. For each step of the notebook's entry in SPECS the test moves one
+Two real front ends on 127.0.0.1, opened in headless Chromium through Playwright:
+- Voilà, for every notebook with widgets: it runs the notebook in a fresh kernel and
+  renders the outputs with JupyterLab's own widget manager (jupyterlab_widgets), with
+  none of JupyterLab's UI, so it is the quick, robust way to reach every widget;
+- JupyterLab itself, for the question notebooks (JUPYTERLAB_NOTEBOOKS): open the notebook,
+  Run > Run All Cells, then the same steps. This is what "works in JupyterLab" means,
+  including a jupyterlab_widgets that matches JupyterLab.
+For each step of the notebook's entry in SPECS the test moves one
 control (slider handle focused + arrow keys, readout typing for long jumps, dropdown,
 button), reads every control back from the page, computes with the notebook's own pure
 update function what the outputs must say for those values, and waits until the page
 shows exactly that. Pictures must redraw. Any "Error displaying widget", "model not
 found" or kernel traceback fails the test. A screenshot per notebook goes to
-test-artifacts/browser/.
+test-artifacts/browser/ (<notebook>-<front end>[-widget].png).
 
 To cover a new widget: add a NotebookSpec to SPECS (controls, outputs with the function
 that renders them, steps). test_every_widget_notebook_has_a_spec fails until you do.
 
-Skips without Chromium/playwright/voila, unless CNNLIB_REQUIRE_BROWSER=1 (then fails).
+Skips without Chromium/playwright/voila/jupyterlab, unless CNNLIB_REQUIRE_BROWSER=1 (then fails).
 """
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 import nbformat
 import pytest
 
 from browser_support import (
     ARTIFACTS, NOTEBOOKS, PageWatch, choose, chromium_context, click, error_text_on, html_text,
-    normalized, press_slider_keys, read_control, require_browser, skip_or_fail, type_into_slider,
-    voila_server, voila_unavailable_reason, widget,
+    jupyterlab_server, jupyterlab_unavailable_reason, normalized, press_slider_keys, read_control,
+    require_browser, run_all_cells_in_jupyterlab, skip_or_fail, type_into_slider, voila_server,
+    voila_unavailable_reason, widget,
 )
 from cnnlib.site import displayed_widget_models, series_notebooks
 
@@ -34,6 +39,9 @@ pytestmark = pytest.mark.browser
 
 CONTROL_SELECTOR = (".widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-checkbox, "
                     "button.jupyter-button, .widget-text, .widget-textarea")
+# JupyterLab itself runs these too (Run All, then the same steps): the question notebooks.
+JUPYTERLAB_NOTEBOOKS = ("01_maxpool_gradient_routing.ipynb", "02_conv_weight_gradient.ipynb",
+                        "03_delta_full_convolution.ipynb")
 RENDER_TIMEOUT_MS = 180_000   # Voilà runs the whole notebook before the page is complete
 UPDATE_TIMEOUT_S = 30
 
@@ -107,7 +115,7 @@ def _real_layers_summary(c):
 def _training_summary(c):
     from cnnlib.widgets.training import result_html, retrain
     return result_html(retrain(int(c["first_digit"]), int(c["second_digit"]), int(c["num_kernels"]),
-                               c["learning_rate"], c["epochs"], restarts=3, seed=0))
+                               float(c["learning_rate"]), c["epochs"], restarts=3, seed=0))
 
 
 def _controls(topic, *names):
@@ -161,11 +169,10 @@ SPECS = [
                            "epochs", "train_button"),
         outputs={"cnnlib-training-summary": _training_summary},
         images=["cnnlib-training-curves"],
-        check_on_load=False,   # learning rate 0.03 reads "0.0316" (log-slider grid) until typed
         steps=[Step("first_digit", "3", by="choose", updates=False),
                Step("second_digit", "5", by="choose", updates=False),
                Step("num_kernels", "2", by="choose", updates=False),
-               Step("learning_rate", 0.1, by="type", updates=False),
+               Step("learning_rate", "0.1", by="choose", updates=False),
                Step("epochs", -2, updates=False),
                Step("train_button", by="click")],
     ),
@@ -198,7 +205,8 @@ def voila_url():
 
 
 @pytest.fixture(scope="module")
-def browser(voila_url):
+def browser():
+    require_browser()
     with chromium_context() as context:
         yield context
 
@@ -269,19 +277,11 @@ def _perform(page, spec, step):
         raise ValueError(f"unknown step kind {step.by!r}")
 
 
-@pytest.mark.parametrize("spec", _present_specs(), ids=lambda s: s.notebook.split("_")[0])
-def test_widgets_respond_in_the_browser(spec, browser, voila_url):
-    page = browser.new_page()
-    watch = PageWatch(page, allowed_prefixes=("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+def _drive(page, spec, front_end):
+    """Check the widget of `spec` on an opened page, move every control, check the outputs."""
     started = time.monotonic()
-    page.goto(f"{voila_url}/voila/render/{spec.notebook}", timeout=RENDER_TIMEOUT_MS)
     for css in [*spec.controls.values(), *spec.outputs, *spec.images]:
         page.locator(f".{css}").first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
-    # Voilà streams cells: wait for the kernel to finish the whole notebook.
-    page.wait_for_function("() => !document.querySelector('#loading') || "
-                           "getComputedStyle(document.querySelector('#loading')).display === 'none'",
-                           timeout=RENDER_TIMEOUT_MS)
-    load_seconds = time.monotonic() - started
     assert error_text_on(page) is None, f"{spec.notebook} shows: {error_text_on(page)}"
 
     # Every control on the page is one the spec drives.
@@ -315,14 +315,55 @@ def test_widgets_respond_in_the_browser(spec, browser, voila_url):
             assert _output_texts(page, spec) == texts_before, f"{step} changed the outputs"
         assert error_text_on(page) is None, f"after {step}: {error_text_on(page)}"
     assert checked >= sum(s.updates for s in spec.steps) - 1, "almost no step had a computable expected output"
-    assert not watch.widget_errors(), f"browser console: {watch.widget_errors()}"
 
     out = ARTIFACTS / "browser"
     out.mkdir(parents=True, exist_ok=True)
-    stem = spec.notebook.removesuffix(".ipynb")
-    page.screenshot(path=str(out / f"{stem}.png"), full_page=True)
-    box = page.locator(f".{spec.box}").first if spec.box else widget(page, next(iter(spec.outputs))).locator("xpath=..")
+    stem = f"{spec.notebook.removesuffix('.ipynb')}-{front_end}"
+    page.screenshot(path=str(out / f"{stem}.png"))
+    box = (page.locator(f".{spec.box}").first if spec.box
+           else widget(page, next(iter(spec.outputs))).locator("xpath=.."))
+    box.scroll_into_view_if_needed()
     box.screenshot(path=str(out / f"{stem}-widget.png"))
-    print(f"{spec.notebook}: rendered in {load_seconds:.1f} s, {len(spec.steps)} steps in "
-          f"{time.monotonic() - started - load_seconds:.1f} s")
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("spec", _present_specs(), ids=lambda s: s.notebook.split("_")[0])
+def test_widgets_respond_in_voila(spec, browser, voila_url):
+    page = browser.new_page()
+    watch = PageWatch(page, allowed_prefixes=("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+    started = time.monotonic()
+    # Voilà runs the whole notebook while it streams the page: "load" = every cell ran.
+    page.goto(f"{voila_url}/voila/render/{spec.notebook}", timeout=RENDER_TIMEOUT_MS)
+    load_seconds = time.monotonic() - started
+    drive_seconds = _drive(page, spec, "voila")
+    assert not watch.widget_errors(), f"browser console: {watch.widget_errors()}"
+    print(f"Voilà {spec.notebook}: ran in {load_seconds:.1f} s, {len(spec.steps)} steps in {drive_seconds:.1f} s")
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def lab_url():
+    require_browser()
+    reason = jupyterlab_unavailable_reason()
+    if reason:
+        skip_or_fail(reason)
+    with jupyterlab_server(NOTEBOOKS) as url:
+        yield url
+
+
+@pytest.mark.parametrize("spec", [s for s in _present_specs() if s.notebook in JUPYTERLAB_NOTEBOOKS],
+                         ids=lambda s: s.notebook.split("_")[0])
+def test_widgets_respond_in_jupyterlab(spec, browser, lab_url):
+    """The same interactions in JupyterLab itself: open the notebook, Run All, drive it."""
+    page = browser.new_page()
+    watch = PageWatch(page, allowed_prefixes=("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+    started = time.monotonic()
+    page.goto(f"{lab_url}/lab/tree/{spec.notebook}?reset", timeout=RENDER_TIMEOUT_MS)
+    page.locator(".jp-Notebook").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    run_all_cells_in_jupyterlab(page, RENDER_TIMEOUT_MS)
+    load_seconds = time.monotonic() - started
+    drive_seconds = _drive(page, spec, "jupyterlab")
+    assert not watch.widget_errors(), f"browser console: {watch.widget_errors()}"
+    print(f"JupyterLab {spec.notebook}: ran in {load_seconds:.1f} s, {len(spec.steps)} steps in "
+          f"{drive_seconds:.1f} s")
     page.close()
