@@ -75,6 +75,7 @@ SKIPPED_SUFFIXES = (".map", "embed.js", "libembed-amd.js", "embed.js.LICENSE.txt
 
 # URLs relative to a page in site/ (all pages sit at the top level).
 STATIC = "_static"
+SITE_MARKER = ".cnnlib-site"   # marks a folder the builder may replace
 EXPORTER_URLS = {
     "require_js_url": f"{STATIC}/require.js",
     "widget_renderer_url": f"{STATIC}/html-manager/embed-amd.js",
@@ -355,7 +356,9 @@ JupyterLab (or on Binder), where a Python kernel runs the update functions.</p>
 
 def build_site(notebooks_dir="notebooks", out_dir="site", cache_dir=None, execute="auto",
                log=None):
-    """Build the offline site from `notebooks_dir` into `out_dir` (replaced). Returns a SiteReport.
+    """Build the offline site from `notebooks_dir` into `out_dir`. Returns a SiteReport.
+
+    out_dir must be empty, missing, or an earlier build (it is then replaced).
 
     execute: "auto" (run only notebooks whose stored outputs or widget state are
     incomplete), "always", or "never". Raises AssetsUnavailable if the front-end files
@@ -372,9 +375,13 @@ def build_site(notebooks_dir="notebooks", out_dir="site", cache_dir=None, execut
     if not sources:
         raise ValueError(f"no notebooks named NN_topic.ipynb in {notebooks_dir.resolve()}")
 
-    if out_dir.exists():
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not (out_dir / SITE_MARKER).is_file():
+            raise ValueError(f"{out_dir.resolve()} is not empty and was not built by cnnlib.site: "
+                             "refusing to replace it (pick another --out)")
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / SITE_MARKER).write_text("built by python -m cnnlib.site; replaced on every build\n")
     count = vendor_assets(out_dir / STATIC, cache_dir)
     log(f"vendored {count} front-end files into {out_dir / STATIC}")
 
@@ -449,7 +456,7 @@ def check_offline(out_dir):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cnnlib.site", description=__doc__.split("\n")[0])
     parser.add_argument("--notebooks", default="notebooks", help="folder of NN_topic.ipynb files")
-    parser.add_argument("--out", default="site", help="output folder (replaced)")
+    parser.add_argument("--out", default="site", help="output folder (an earlier build is replaced)")
     parser.add_argument("--cache", default=None, help="npm package cache "
                         f"(default $CNNLIB_ASSET_CACHE or {default_cache_dir()})")
     parser.add_argument("--execute", choices=("auto", "always", "never"), default="auto",
@@ -457,8 +464,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         report = build_site(args.notebooks, args.out, args.cache, args.execute, log=print)
-    except AssetsUnavailable as error:
-        print(f"cannot build the site offline: {error}", file=sys.stderr)
+    except (AssetsUnavailable, ValueError) as error:
+        print(f"cannot build the site: {error}", file=sys.stderr)
         return 2
     problems = check_offline(report.out_dir)
     if problems:

@@ -194,13 +194,18 @@ def test_every_widget_notebook_has_a_spec():
             assert path.name in covered, f"{path.name} shows widgets: add a NotebookSpec to SPECS"
 
 
-@pytest.fixture(scope="module")
-def voila_url():
+def _serve_notebooks(unavailable_reason, server):
+    """Start `server` over notebooks/ once Chromium and the server's packages are there."""
     require_browser()
-    reason = voila_unavailable_reason()
+    reason = unavailable_reason()
     if reason:
         skip_or_fail(reason)
-    with voila_server(NOTEBOOKS) as url:
+    return server(NOTEBOOKS)
+
+
+@pytest.fixture(scope="module")
+def voila_url():
+    with _serve_notebooks(voila_unavailable_reason, voila_server) as url:
         yield url
 
 
@@ -343,11 +348,7 @@ def test_widgets_respond_in_voila(spec, browser, voila_url):
 
 @pytest.fixture(scope="module")
 def lab_url():
-    require_browser()
-    reason = jupyterlab_unavailable_reason()
-    if reason:
-        skip_or_fail(reason)
-    with jupyterlab_server(NOTEBOOKS) as url:
+    with _serve_notebooks(jupyterlab_unavailable_reason, jupyterlab_server) as url:
         yield url
 
 

@@ -162,6 +162,18 @@ def test_builder_executes_a_notebook_without_outputs_and_orders_by_number(tmp_pa
     assert slides.count("<section") == 5
 
 
+def test_builder_refuses_to_replace_a_folder_it_did_not_build(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _write_notebook(notebooks / "01_x.ipynb", [nbformat.v4.new_markdown_cell("# X")])
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    with pytest.raises(ValueError, match="not built by cnnlib.site"):
+        site.build_site(notebooks, precious)
+    assert (precious / "thesis.tex").read_text() == "years of work"
+
+
 def test_author_slide_metadata_wins():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# A"), nbformat.v4.new_markdown_cell("## B")]
@@ -242,3 +254,17 @@ def test_site_renders_in_chromium_with_the_network_cut(built):
             assert not watch.widget_errors(), f"{name}: {watch.widget_errors()}"
             page.screenshot(path=str(shots / f"{Path(name).stem}.png"))
             page.close()
+
+
+def test_missing_or_failing_npm_is_reported_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(site.AssetsUnavailable, match="npm is not on PATH"):
+        site.fetch_package("requirejs@^2.3", tmp_path / "cache")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "npm").write_text("#!/bin/sh\necho 'npm error code ENOTFOUND registry unreachable' >&2\nexit 1\n")
+    (fake / "npm").chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake))
+    with pytest.raises(site.AssetsUnavailable, match=r"npm pack requirejs@\^2.3 failed: .*ENOTFOUND") as error:
+        site.fetch_package("requirejs@^2.3", tmp_path / "cache")
+    assert "\n" not in str(error.value)
