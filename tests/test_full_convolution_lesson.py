@@ -137,6 +137,25 @@ def test_figures_return_figures():
         figures.step_through_figure(layout, [(7, 1)])
 
 
+def test_scatter_gather_figure_shows_the_weights_with_their_values():
+    delta, w = _example((6, 6), (3, 3), 2, 1)
+    layout = figures.full_convolution_layout(delta, w, 2, 1, (6, 6))
+    fig = figures.scatter_gather_figure(layout, 3, 4)
+    weights_panel = fig.axes[0]
+    texts = [t.get_text() for t in weights_panel.texts]
+    for a in range(3):
+        for b in range(3):
+            assert f"w{a + 1},{b + 1}" in texts                                  # 1-based labels
+            assert f"{float(np.round(w[a, b], 2)) + 0.0:g}" in texts             # and the value itself
+    assert "padding P = 1" in fig.axes[2].get_xlabel() and "dilated" in fig.axes[2].get_xlabel()
+    plt.close(fig)
+    pipeline = figures.pipeline_figure(layout)
+    titles = [ax.get_title() for ax in pipeline.axes]
+    assert titles[0].startswith("1.") and titles[-1].startswith("6. crop P = 1")
+    assert "s-1 = 1" in titles[1] and "k-1 = 2" in titles[2]
+    plt.close(pipeline)
+
+
 @pytest.mark.parametrize("kernel_size, stride, padding, m, n", [
     (3, 1, 0, 2, 3), (3, 2, 1, 3, 4), (4, 3, 2, 1, 6), (1, 2, 0, 5, 5), (2, 3, 1, 6, 6)])
 def test_state_matches_finite_differences(kernel_size, stride, padding, m, n):

@@ -106,6 +106,15 @@ def test_view_verdict_both_when_the_prediction_is_exact():
     assert "coincidence" in view_html(view)
 
 
+def test_view_html_brackets_negative_factors():
+    """A product of negatives reads "(-1) × (-2)", never "-1 × -2"; results are not bracketed."""
+    view = weight_gradient_view(INPUTS, W1, W2, 11.0, 1)   # delta^1_3 = -2 multiplies i^1_4 = 3
+    html = view_html(view)
+    assert "3 × (-2)" in html and "= -6" in html and "(-6)" not in html
+    negative = weight_gradient_view(-INPUTS, W1, W2, 11.0, 1)
+    assert "(-3) × " in view_html(negative)
+
+
 def test_view_does_not_modify_inputs_and_rejects_bad_shapes():
     copies = INPUTS.copy(), W1.copy(), W2.copy()
     weight_gradient_view(INPUTS, W1, W2, 3.0, 2)

@@ -228,20 +228,33 @@ def step_through_figure(layout, positions=None, columns=4):
     return fig
 
 
+def _pair_text(pair):
+    """(2, 2) -> '2'; (2, 1) -> '(2, 1)': square strides/paddings read as one number."""
+    return str(pair[0]) if pair[0] == pair[1] else str(tuple(pair))
+
+
 def scatter_gather_figure(layout, m, n):
     """The two views of delta^l_{m,n} side by side (m, n 1-based in the unpadded input).
 
-    Left (scatter): delta^{l+1}, the outputs z^l_{m,n} fed outlined, each labelled with
-    the weight it was multiplied by. Right (gather): the padded (dilated) delta with
-    rot180(w) over the window that produces delta^l_{m,n}, each cell labelled with the
-    weight it meets. The same (delta, weight) pairs appear in both. Returns a Figure.
+    Left: the weights w^{l+1} with their values and 1-based labels. Middle (scatter):
+    delta^{l+1}, the outputs z^l_{m,n} fed outlined, each labelled with the weight it was
+    multiplied by. Right (gather): the padded (dilated) delta with rot180(w) over the
+    window that produces delta^l_{m,n}, each cell labelled with the weight it meets. The
+    same (delta, weight) pairs appear in both. Returns a Figure.
     """
     terms = scatter_terms(layout, m, n)
     kH, kW = layout.kernel.shape
     Ho, Wo = layout.delta.shape
     padded_shape = layout.padded_delta.shape
-    fig = Figure(figsize=(7.6, 3.6))
-    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [max(Wo, 2), padded_shape[1]]})
+    fig = Figure(figsize=(10.4, 4.4))
+    weights, left, right = fig.subplots(
+        1, 3, gridspec_kw={"width_ratios": [max(kW, 2), max(Wo, 2), padded_shape[1]]})
+    show_grid(weights, layout.kernel, gradient=True, decimals=2, fontsize=8)
+    own_labels = _weight_labels((kH, kW), rotated=False)
+    for a in range(kH):
+        for b in range(kW):
+            _write_label(weights, b, a, own_labels[a, b], 7)
+    weights.set_title("the weights $w^{l+1}$", fontsize=9)
     show_grid(left, layout.delta, gradient=True, decimals=2, fontsize=8)
     for term in terms:
         p, q = term.output
@@ -261,7 +274,8 @@ def scatter_gather_figure(layout, m, n):
     value = layout.input_gradient[m - 1, n - 1]
     right.set_title(f"gather: rot180($w$) over padded $\\delta^{{l+1}}$\n"
                     f"$\\delta^l_{{{m},{n}}}$ = {rounded(value, 4):g}", fontsize=9)
-    right.set_xlabel(f"stride {layout.stride}, padding {layout.padding}; dashed = real entries")
+    right.set_xlabel(f"stride s = {_pair_text(layout.stride)}, padding P = {_pair_text(layout.padding)}; "
+                     f"dashed box: $\\delta^{{l+1}}${' dilated' if max(layout.stride) > 1 else ''}", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -273,23 +287,28 @@ def pipeline_figure(layout):
     (plus `extra` rows/cols at the bottom/right for the floor rule) -> correlate with
     rot180(w) -> crop the forward padding -> delta^l. Returns a Figure.
     """
+    (sh, sw), (ph, pw), (kH, kW) = layout.stride, layout.padding, layout.kernel.shape
+    extra = f"{layout.extra[0]} row(s), {layout.extra[1]} col(s)" if any(layout.extra) else "none"
     panels = [
-        (layout.delta, r"$\delta^{l+1}$"),
-        (layout.dilated_delta, f"dilated (stride {layout.stride[0]},{layout.stride[1]})"),
-        (layout.padded_delta, f"padded by k-1; +{layout.extra} at bottom/right"),
-        (layout.rotated_kernel, r"rot180($w$)"),
-        (layout.padded_input_gradient, r"$\partial J/\partial$(padded $z^l$)"),
-        (layout.input_gradient, f"$\\delta^l$: crop {layout.padding} per side"),
+        (layout.delta, "1. $\\delta^{l+1}$"),
+        (layout.dilated_delta, f"2. dilate: s-1 = {_pair_text((sh - 1, sw - 1))}\nzero(s) between entries"),
+        (layout.padded_delta, f"3. floor-rule zeros at bottom/right: {extra};\n"
+                              f"then k-1 = {_pair_text((kH - 1, kW - 1))} zeros on every side"),
+        (layout.rotated_kernel, "4. rot180($w^{l+1}$)"),
+        (layout.padded_input_gradient, "5. (3) correlated with (4):\n$\\partial J/\\partial$(padded $z^l$); box = real input"
+         if ph or pw else "5. (3) correlated with (4)"),
+        (layout.input_gradient, f"6. crop P = {_pair_text((ph, pw))} per side:\n$\\delta^l$"),
     ]
     widths = [max(values.shape[1], 2) for values, _ in panels]
-    fig = Figure(figsize=(min(0.42 * sum(widths) + 2, 16), 3.0))
+    fig = Figure(figsize=(min(0.42 * sum(widths) + 2, 16), 3.5))
     axes = fig.subplots(1, len(panels), gridspec_kw={"width_ratios": widths})
     for ax, (values, title) in zip(axes, panels):
         show_grid(ax, values, gradient=True, decimals=1, fontsize=6)
         ax.set_title(title, fontsize=8)
-    ph, pw = layout.padding
     H, W = layout.input_shape
     if ph or pw:
         highlight_window(axes[4], ph, pw, H, W, color="black", linewidth=2)
+    fig.suptitle(f"the gather recipe, step by step (stride s = {_pair_text(layout.stride)}, "
+                 f"padding P = {_pair_text(layout.padding)}, input {H}x{W})", fontsize=10)
     fig.tight_layout()
     return fig

@@ -6,7 +6,6 @@ input z^l (1-based). It shows the outputs z^l_{m,n} fed, with the weight each us
 delta^l_{m,n} (gather). The logic is `full_convolution_state`, a pure function.
 """
 from dataclasses import dataclass
-from html import escape
 
 import ipywidgets as widgets
 import numpy as np
@@ -100,9 +99,12 @@ def describe_state(state):
         scatter = (f"z<sup>l</sup><sub>{m},{n}</sub> fed no output: no forward window reached it "
                    f"(floor rule), so its error is 0.")
     top, left = state.window
+    s = layout.stride[0]
+    extra = (f", {layout.extra[0]} floor-rule zero row(s)/column(s) at the bottom/right"
+             if any(layout.extra) else "")
     gather = (f"gather: rot180(w) covers rows {top + 1}..{top + k}, columns {left + 1}..{left + k} "
-              f"of the padded &delta;<sup>l+1</sup> (dilated by {layout.stride[0]}, "
-              f"padded by {k - 1}{', plus ' + escape(str(layout.extra)) + ' at bottom/right' if any(layout.extra) else ''}).")
+              f"of the padded &delta;<sup>l+1</sup> (&delta;<sup>l+1</sup> with s&minus;1 = {s - 1} zero(s) "
+              f"between entries{extra}, then k&minus;1 = {k - 1} zero(s) on every side).")
     agree = "agrees" if abs(state.value - state.backward_value) < 1e-9 else "DISAGREES"
     total = (f"<b>&delta;<sup>l</sup><sub>{m},{n}</sub> = {_number(state.value)}</b> "
              f"(conv2d_backward gives {_number(state.backward_value)}: {agree})")
@@ -124,7 +126,7 @@ class FullConvolutionExplorer(widgets.VBox):
 
         self.kernel_size = slider("kernel k", kernel_size, 1, 4, "kernel-size")
         self.stride = slider("stride s", stride, 1, 3, "stride")
-        self.padding = slider("padding p", padding, 0, 2, "padding")
+        self.padding = slider("padding P", padding, 0, 2, "padding")
         self.row = slider("row m", m, 1, input_size, "row")
         self.col = slider("col n", n, 1, input_size, "col")
         self.image = widgets.Image(format="png")

@@ -109,6 +109,11 @@ def _fmt(x):
     return f"{rounded(x, 4):g}"
 
 
+def _factor(x):
+    """A number as a factor in a product: negatives in brackets, so "(-3) × (-110)" reads right."""
+    return f"({_fmt(x)})" if rounded(x, 4) < 0 else _fmt(x)
+
+
 def view_html(view):
     """The explorer's text: one row per term, then the correct sum, the question's product
     and the finite-difference value, with the one that matches marked."""
@@ -117,7 +122,7 @@ def view_html(view):
     rows = "".join(
         f"<tr><td style='background:{POSITION_COLOURS[(k - 1) % len(POSITION_COLOURS)]};width:1em'></td>"
         f"<td {pad}>o<sup>1</sup><sub>{k}</sub></td><td {pad}>i<sup>1</sup><sub>{n}</sub> · δ<sup>1</sup><sub>{k}</sub></td>"
-        f"<td {pad}>{_fmt(i)} × {_fmt(d)}</td><td {pad}>= {_fmt(t)}</td></tr>"
+        f"<td {pad}>{_factor(i)} × {_factor(d)}</td><td {pad}>= {_fmt(t)}</td></tr>"
         for k, n, i, d, t in view.touched)
     inputs = " + ".join(f"i<sup>1</sup><sub>{n}</sub>" for _, n, *_ in view.touched)
     mark = {"correct": ("✔ matches", "✘ does not match"), "asker": ("✘ does not match", "✔ matches"),
@@ -144,7 +149,7 @@ class WeightGradientExplorer(widgets.VBox):
         super().__init__()
         self.given = (_as_image(inputs, "inputs"), _as_image(w1, "w1"), _as_image(w2, "w2"))
         kernel_size = self.given[1].size
-        self.weight = widgets.IntSlider(value=weight_number, min=1, max=kernel_size, description="weight w¹ₖ, k =",
+        self.weight = widgets.IntSlider(value=weight_number, min=1, max=kernel_size, description="weight w¹ₘ, m =",
                                         style={"description_width": "initial"})
         self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed (0 = given)",
                                       style={"description_width": "initial"})
