@@ -69,7 +69,7 @@ def require_browser():
 
 
 @contextlib.contextmanager
-def chromium_context(width=1280, height=900):
+def chromium_context(width=1280, height=1200):
     """A headless Chromium with a fresh, throw-away profile (a Playwright BrowserContext)."""
     from playwright.sync_api import sync_playwright
 
@@ -235,6 +235,11 @@ def jupyterlab_server(notebooks_dir, timeout=90):
         settings = tmp / "settings" / "@jupyterlab" / "notebook-extension"
         settings.mkdir(parents=True)
         (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+        # No "get notified about Jupyter news?" toast over the screenshots (and no fetching).
+        notification = tmp / "settings" / "@jupyterlab" / "apputils-extension"
+        notification.mkdir(parents=True)
+        (notification / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false}')
         env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
                    JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
         port = free_port()
@@ -335,6 +340,7 @@ def type_into_slider(page, css_class, target):
     page.keyboard.press("Enter")
     _wait_until(lambda: _close(read_control(page, css_class), target), 15_000,
                 f"slider .{css_class} readout did not become {target}")
+    readout.evaluate("element => element.blur()")
 
 
 def choose(page, css_class, label):
