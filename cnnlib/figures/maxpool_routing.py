@@ -3,6 +3,7 @@
 Every grid is labelled with the asker's 1-based indices; gradients use the diverging
 colour map centred at zero, so an entry that receives nothing is white.
 """
+import matplotlib.patheffects as path_effects
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
@@ -37,10 +38,12 @@ def window_winners(a1, size=2):
 
 
 def _pooling_grid(ax, shape, size):
+    # Black lines with a white edge: visible on the dark cells of a1's colour map too.
+    halo = [path_effects.Stroke(linewidth=4, foreground="white"), path_effects.Normal()]
     for k in range(size, shape[0], size):
-        ax.axhline(k - 0.5, color="black", linewidth=2)
+        ax.axhline(k - 0.5, color="black", linewidth=2, path_effects=halo)
     for k in range(size, shape[1], size):
-        ax.axvline(k - 0.5, color="black", linewidth=2)
+        ax.axvline(k - 0.5, color="black", linewidth=2, path_effects=halo)
 
 
 def _mark_winner(ax, row, col):
@@ -76,8 +79,9 @@ def routing_figure(a1, dL_da1, window=None, size=(9.0, 4.2)):
     a1 = _single_map(a1, "a1")
     dL_da1 = _single_map(dL_da1, "dL_da1", a1.shape)
     fig, (left, right) = plt.subplots(1, 2, figsize=size)
-    show_grid(left, a1, title="a⁽¹⁾ = ReLU(z⁽¹⁾), pooling windows, max framed", decimals=2, fontsize=7)
-    show_grid(right, dL_da1, title="∂L/∂a⁽¹⁾ (white = exactly 0)", gradient=True, decimals=3, fontsize=7)
+    # font size 6.5: "-0.145" must fit inside a winner's frame
+    show_grid(left, a1, title="a⁽¹⁾ = ReLU(z⁽¹⁾), pooling windows, max framed", decimals=2, fontsize=6.5)
+    show_grid(right, dL_da1, title="∂L/∂a⁽¹⁾ (white = exactly 0)", gradient=True, decimals=3, fontsize=6.5)
     for ax in (left, right):
         _pooling_grid(ax, a1.shape, 2)
         for row, col in window_winners(a1).values():

@@ -9,24 +9,25 @@ from ..plot import highlight_window, show_grid
 from ..signal import convolve2d, correlate2d, rot180
 
 
-def correlation_vs_convolution_figure(x, k, row=0, col=0, size=(8.5, 5.4)):
-    """Top row: cross-correlation (the kernel slides as it is); bottom row: convolution
+def correlation_vs_convolution_figure(x, kernel, row=0, col=0, size=(8.5, 5.4)):
+    """Top row: cross-correlation (the kernel w slides as it is); bottom row: convolution
     (the kernel is rotated by 180 degrees first). Each row shows x with the window that
-    output (row, col) reads, the kernel as applied, and the 'valid' output.
+    output (row, col) reads, the kernel as applied (diverging colours: its entries are
+    signed), and the 'valid' output.
 
-    x (H, W), k (kH, kW); row, col: 0-based output position to highlight. Returns a Figure.
+    x (H, W), kernel (KH, KW); row, col: 0-based output position to highlight. Returns a Figure.
     """
     x = np.asarray(x, dtype=np.float64)
-    k = np.asarray(k, dtype=np.float64)
-    kH, kW = k.shape
-    fig, axes = plt.subplots(2, 3, figsize=size, gridspec_kw={"width_ratios": [x.shape[1], kW + 1, x.shape[1] - kW + 2]})
-    rows = [("cross-correlation x ⋆ k", k, correlate2d(x, k)),
-            ("convolution x ∗ k", rot180(k), convolve2d(x, k))]
-    for (name, applied, out), (ax_x, ax_k, ax_out) in zip(rows, axes):
-        show_grid(ax_x, x, title="x", decimals=0, cmap="Greys", index_base=1)
-        highlight_window(ax_x, row, col, kH, kW)
-        show_grid(ax_k, applied, title="kernel as applied" if applied is k else "rot180(k), as applied",
-                  decimals=0, cmap="Purples")
+    kernel = np.asarray(kernel, dtype=np.float64)
+    KH, KW = kernel.shape
+    fig, axes = plt.subplots(2, 3, figsize=size,
+                             gridspec_kw={"width_ratios": [x.shape[1], KW + 1, x.shape[1] - KW + 2]})
+    rows = [("cross-correlation x ⋆ w", "kernel w, as applied", kernel, correlate2d(x, kernel)),
+            ("convolution x ∗ w", "rot180(w), as applied", rot180(kernel), convolve2d(x, kernel))]
+    for (name, kernel_title, applied, out), (ax_x, ax_k, ax_out) in zip(rows, axes):
+        show_grid(ax_x, x, title="input x", decimals=0, cmap="Greys", index_base=1)
+        highlight_window(ax_x, row, col, KH, KW)
+        show_grid(ax_k, applied, title=kernel_title, decimals=0, gradient=True)
         show_grid(ax_out, out, title=name, decimals=0, cmap="Oranges")
         highlight_window(ax_out, row, col, 1, 1)
     fig.tight_layout()
