@@ -250,10 +250,10 @@ def test_cases_cover_strides_and_paddings():
     assert all(case.args[1].shape[0] >= 2 and case.args[1].shape[1] >= 2 for case in lesson.make_cases())
 
 
-def test_timing_and_source_cells_are_excluded_from_output_comparison():
+def test_only_the_timing_cell_is_excluded_from_output_comparison():
+    """Timings vary from run to run; the printed library source does not, so nbval compares it."""
     tagged = ["".join(c["source"]) for c in _cells() if "nbval-ignore-output" in c.get("metadata", {}).get("tags", [])]
-    assert any("perf_counter" in text for text in tagged)
-    assert any("getsource" in text for text in tagged)
-    for cell in _cells():
-        if cell["cell_type"] == "code" and "perf_counter" in "".join(cell["source"]):
-            assert "nbval-ignore-output" in cell["metadata"].get("tags", [])
+    assert len(tagged) == 1 and "perf_counter" in tagged[0]
+    source_cells = [c for c in _cells() if c["cell_type"] == "code" and "getsource" in "".join(c["source"])]
+    assert len(source_cells) == 2
+    assert all("nbval-ignore-output" not in c["metadata"].get("tags", []) for c in source_cells)

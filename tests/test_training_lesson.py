@@ -21,6 +21,8 @@ def test_curves_figure_draws_four_curves_of_one_point_per_epoch(short_history):
     lines = [line for ax in fig.axes for line in ax.get_lines()]
     assert len(lines) == 4 and all(len(line.get_xdata()) == 3 for line in lines)
     np.testing.assert_allclose(fig.axes[1].get_lines()[1].get_ydata(), np.array(short_history.test_accuracy) * 100)
+    ticks, (bottom, top) = fig.axes[1].get_yticks(), fig.axes[1].get_ylim()
+    assert top > 100 and max(ticks) <= 100 and min(ticks) >= bottom   # no "100.5 %" tick
     plt.close(fig)
 
 

@@ -96,19 +96,26 @@ def sliding_windows_figure(x, kernel, stride=1, size=(9.5, 3.2)):
     output = np.einsum("ijab,ab->ij", windows, kernel)
     fig, axes = plt.subplots(1, 4, figsize=size, gridspec_kw={"width_ratios": [x.shape[1], tiled.shape[1], kW, Wo]})
     show_grid(axes[0], x, title="input x", index_base=0, decimals=1)
-    axes[1].imshow(np.ma.masked_invalid(tiled), cmap="viridis")
+    # Same colours as the input panel (same value range), text dark on light cells, light on dark ones.
+    image = axes[1].imshow(np.ma.masked_invalid(tiled), cmap="viridis", vmin=np.min(x), vmax=np.max(x))
     for (r, c), value in np.ndenumerate(tiled):
         if not np.isnan(value):
-            axes[1].text(c, r, f"{value:g}", ha="center", va="center", fontsize=7, color="white")
+            red, green, blue, _ = image.cmap(image.norm(value))
+            light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
+            axes[1].text(c, r, f"{value:g}", ha="center", va="center", fontsize=7,
+                         color="black" if light else "white")
     axes[1].set_title(f"windows: a ({Ho}, {Wo}, {kH}, {kW}) view")
     axes[1].axis("off")
     show_grid(axes[2], kernel, title="kernel w", index_base=0, decimals=1)
     show_grid(axes[3], output, title="out", index_base=0, decimals=1)
     for k, (i, j) in enumerate((i, j) for i in range(Ho) for j in range(Wo)):
         colour = WINDOW_COLOURS[k % len(WINDOW_COLOURS)]
-        highlight_window(axes[0], i * sh, j * sw, kH, kW, color=colour, linewidth=2)
-        highlight_window(axes[1], i * (kH + 1), j * (kW + 1), kH, kW, color=colour, linewidth=2)
-        highlight_window(axes[3], i, j, 1, 1, color=colour, linewidth=2)
+        inset = 0.05 + 0.07 * (k % 4)   # outlines drawn inside the cells, apart, so overlapping windows show
+        highlight_window(axes[0], i * sh + inset, j * sw + inset, kH - 2 * inset, kW - 2 * inset, color=colour,
+                         linewidth=2.5)
+        highlight_window(axes[1], i * (kH + 1) + 0.05, j * (kW + 1) + 0.05, kH - 0.1, kW - 0.1, color=colour,
+                         linewidth=2.5)
+        highlight_window(axes[3], i + 0.05, j + 0.05, 0.9, 0.9, color=colour, linewidth=2.5)
     fig.tight_layout()
     return fig
 
@@ -145,14 +152,14 @@ def shifted_additions_figure(dout, w, stride, padded_hw, panel=1.6):
     for a in range(kH):
         for b in range(kW):
             show_grid(axes[a, b], terms[a, b], title=f"offset ({a},{b}): δ·w[{a},{b}]", gradient=True,
-                      index_base=0, decimals=1, fontsize=6)
-            highlight_window(axes[a, b], a, b, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1, color="black", linewidth=1.2)
+                      index_base=0, decimals=2, fontsize=6)
+            highlight_window(axes[a, b], a, b, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1, color="black", linewidth=1.6)
             axes[a, b].title.set_fontsize(8)
     show_grid(axes[0, kW], dout, title="δ = dout", gradient=True, index_base=0, decimals=2, fontsize=7)
     show_grid(axes[1 % kH, kW], w, title="w", gradient=True, index_base=0, decimals=2, fontsize=7)
     if kH > 2:
         show_grid(axes[2, kW], terms.sum(axis=(0, 1)), title="sum = dX (padded)", gradient=True,
-                  index_base=0, decimals=1, fontsize=6)
+                  index_base=0, decimals=2, fontsize=6)
     for a in range(3, kH):
         axes[a, kW].axis("off")
     for ax in axes[:, kW]:

@@ -25,7 +25,9 @@ def training_curves_figure(history, title=None, size=(8.0, 3.0)):
         accuracy_ax.plot(epochs, np.array(getattr(history, f"{part}_accuracy")) * 100, style, label=label)
     loss_ax.set(xlabel="epoch", ylabel="mean binary cross-entropy", title="loss", yscale="log")
     accuracy_ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
-    accuracy_ax.set_ylim(top=100.5)
+    bottom, _ = accuracy_ax.set_ylim(top=100.5)   # room for a line at 100 %, but no tick above it
+    accuracy_ax.set_yticks([tick for tick in accuracy_ax.get_yticks() if bottom <= tick <= 100])
+    accuracy_ax.set_ylim(bottom, 100.5)
     for ax in (loss_ax, accuracy_ax):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

@@ -40,9 +40,12 @@ class LayerShapes:
     """What the explorer shows for one configuration.
 
     config: the eight control values; error: the library's ValueError text ("" if none);
-    forward, backward: lists of Stage, shapes taken from the arrays the library computed
-    (empty after the inputs when there is an error); unread: (rows, cols) of the input
-    that no window reaches (their gradient is 0).
+    forward, backward: lists of Stage (only the inputs x, w, b when there is an error).
+    The shapes of x, w, b, z, δ, dx, dw, db and of the padded / dilated arrays are those of
+    arrays actually computed (conv2d_forward / conv2d_backward and the cnnlib.signal helpers);
+    "windows" and "Σ_f full corr." are the (N, C, ...) shapes of the per-map arrays, stacked.
+    unread: (rows, cols) at the bottom/right of the padded input that no window reaches
+    (their gradient is 0).
     """
     config: dict
     error: str = ""
