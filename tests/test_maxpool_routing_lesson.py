@@ -139,6 +139,20 @@ def test_a_big_nudge_lets_a_loser_take_over():
     assert big.loss_changes[0] == 0.0 and big.loss_changes[1] != 0.0 and big.loss_changes[2] != 0.0
 
 
+def test_a_big_negative_nudge_sinks_the_winner():
+    # Window (2, 1): the winner 0.275 - 0.2 = 0.075 drops below 0.244, so a2 falls by only
+    # 0.275 - 0.244 = 0.031: the loss moves far less than gradient x nudge, and losers stay at 0.
+    state = routing_state(0, 156, 2, 1, -0.2)
+    a1 = state.values
+    runner_up = np.sort(a1)[-2]
+    nudged_a2_drop = a1[state.winner] - runner_up
+    assert np.all(state.loss_changes[:3] == 0.0)
+    assert abs(state.loss_changes[3]) < abs(state.predicted_changes[3]) / 2
+    # first order in the actual drop of the max, not in the nudge:
+    assert abs(state.loss_changes[3] - state.upstream * (-nudged_a2_drop)) < 1e-3
+    assert "sink" in routing_summary_html(state)
+
+
 def test_tied_window_and_summary_text():
     state = routing_state(0, 156, 1, 2, 0.05)
     assert state.tied == 4 and state.winner == 0 and np.all(state.values == 0)

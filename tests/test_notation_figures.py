@@ -53,4 +53,5 @@ def test_correlation_figure_shows_both_outputs():
     bottom_values = [t.get_text() for t in bottom_out.texts]
     assert top_values[0] == f"{x[0, 0] * 1 + x[0, 1] * 2:g}"
     assert bottom_values[0] == f"{x[1, 0] * 2 + x[1, 1] * 1:g}"
+    assert fig.axes[1].get_title() == "kernel w, as applied" and fig.axes[4].get_title().startswith("rot180(w)")
     plt.close(fig)

@@ -212,8 +212,8 @@ def routing_summary_html(state):
                     "tied input raises the max, a negative one does not.")
     else:
         verdict += ("Only the winner's nudge moves the loss; a loser's stays exactly 0 "
-                    "until the nudge lifts it past the winner (and a big negative nudge can sink the "
-                    "winner below a loser, so ΔL falls short of gradient × nudge).")
+                    "until the nudge lifts it past the winner (or a big negative nudge sinks the winner "
+                    "below it).")
     table = f'<table style="border-collapse: collapse">{header}{"".join(rows)}</table>'
     return (f"<div><b>digit #{state.digit_index}</b> (a {state.label}, y = {state.y:g}), weights seed "
             f"{state.seed}, loss L = {_number(state.loss)}<br>{verdict}{table}</div>")
