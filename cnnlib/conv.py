@@ -173,6 +173,6 @@ def conv2d_backward(dout, cache):
     dxp = np.zeros_like(xp)
     dxp_by_channel = dxp.transpose(1, 0, 2, 3)  # a view (C, N, Hp, Wp): writes land in dxp
     for a in range(kH):
-        for c in range(kW):
-            dxp_by_channel[:, :, a:a + (Ho - 1) * sh + 1:sh, c:c + (Wo - 1) * sw + 1:sw] += dwindows[:, a, c]
+        for b in range(kW):  # (a, b): the kernel offset, as in the docstring
+            dxp_by_channel[:, :, a:a + (Ho - 1) * sh + 1:sh, b:b + (Wo - 1) * sw + 1:sw] += dwindows[:, a, b]
     return _unpad(dxp, padding, *x.shape[2:]), dw, db
