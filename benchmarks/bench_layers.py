@@ -56,6 +56,17 @@ def time_once(function):
     return time.perf_counter() - start
 
 
+def torch_conv_pass(x, w, b, dout):
+    """PyTorch's conv2d forward + backward (stride 1, padding 1) on the same arrays, as a callable."""
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    tdout = torch.from_numpy(dout)
+
+    def run():
+        tx.grad = tw.grad = tb.grad = None
+        torch.nn.functional.conv2d(tx, tw, tb, stride=1, padding=1).backward(tdout)
+    return run
+
+
 def conv_case(dtype, rng, naive_batch):
     x = rng.standard_normal((64, 16, 32, 32)).astype(dtype)
     w = rng.standard_normal((32, 16, 3, 3)).astype(dtype)
@@ -70,13 +81,7 @@ def conv_case(dtype, rng, naive_batch):
 
     functions = {"vectorised": numpy_pass(cl.conv2d_forward, cl.conv2d_backward)}
     if torch is not None:
-        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-        tdout = torch.from_numpy(dout)
-
-        def torch_pass():
-            tx.grad = tw.grad = tb.grad = None
-            torch.nn.functional.conv2d(tx, tw, tb, stride=1, padding=1).backward(tdout)
-        functions["torch"] = torch_pass
+        functions["torch"] = torch_conv_pass(x, w, b, dout)
     naive = numpy_pass(cl.conv2d_forward_naive, cl.conv2d_backward_naive, naive_batch)
     return functions, naive
 

@@ -19,10 +19,7 @@ import cnnlib as cl
 from cnnlib.conv import _im2col
 from cnnlib.signal import pad2d
 
-try:
-    import torch
-except ImportError:
-    torch = None
+from bench_layers import torch, torch_conv_pass  # the same PyTorch pass as the ratio table
 
 
 def best_ms(function, repeats):
@@ -83,13 +80,7 @@ def profile(dtype, repeats):
     print(f"  {'sum of the steps':<44} {total:7.1f} ms   (the real forward + backward: {real:.1f} ms)")
     print(f"  {'of which the three matrix products':<44} {products:7.1f} ms")
     if torch is not None:
-        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-        tdout = torch.from_numpy(dout)
-
-        def torch_pass():
-            tx.grad = tw.grad = tb.grad = None
-            torch.nn.functional.conv2d(tx, tw, tb, stride=1, padding=1).backward(tdout)
-        ms = best_ms(torch_pass, repeats)
+        ms = best_ms(torch_conv_pass(x, w, b, dout), repeats)
         print(f"  {'PyTorch forward + backward':<44} {ms:7.1f} ms  ({3 * flops / ms / 1e6:5.1f} GFLOP/s overall)")
         print(f"  products alone / PyTorch: {products / ms:.2f}x;  real / PyTorch: {real / ms:.2f}x")
 
