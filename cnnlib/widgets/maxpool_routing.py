@@ -15,13 +15,13 @@ gradient each of its four inputs receives, and how much the loss moves when each
 alone is nudged. `MaxpoolRoutingExplorer` only wires controls to it.
 """
 from dataclasses import dataclass
-from functools import lru_cache
 
 import ipywidgets as widgets
 import numpy as np
 
 from ..activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 from ..conv import conv2d_backward, conv2d_forward
+from ..data import load_digits_nchw
 from ..figures.maxpool_routing import routing_figure
 from ..linear import dense_backward, dense_forward, flatten_backward, flatten_forward
 from ..losses import binary_cross_entropy
@@ -32,23 +32,13 @@ TARGET_DIGIT = 0   # the binary question the network answers: "is this digit a 0
 POOL_SIZE = 2
 
 
-@lru_cache(maxsize=1)
-def _digits():
-    from ..data import load_digits_nchw
-
-    images, labels = load_digits_nchw()
-    images.setflags(write=False)
-    labels.setflags(write=False)
-    return images, labels
-
-
 def question1_example(digit_index):
     """One digit from scikit-learn's load_digits and its binary label.
 
     Returns x (1, 1, 8, 8) in [0, 1], y (1, 1) = 1.0 if the digit is TARGET_DIGIT else 0.0,
     and the digit's class 0..9.
     """
-    images, labels = _digits()
+    images, labels = load_digits_nchw()
     if not 0 <= int(digit_index) < len(images):
         raise ValueError(f"digit_index must be in 0..{len(images) - 1}, got {digit_index!r}")
     label = int(labels[digit_index])
@@ -239,7 +229,7 @@ class MaxpoolRoutingExplorer(widgets.VBox):
         self.window_row = slider(widgets.IntSlider, "window-row", "window row p", window_row, 1, 3)
         self.window_col = slider(widgets.IntSlider, "window-col", "window column r", window_col, 1, 3)
         self.digit_index = slider(widgets.IntSlider, "digit-index", "digit #", digit_index, 0,
-                                  len(_digits()[0]) - 1)
+                                  len(load_digits_nchw()[1]) - 1)
         self.seed = slider(widgets.IntSlider, "seed", "weights seed", seed, 0, 999)
         self.nudge = slider(widgets.FloatSlider, "nudge", "nudge δ", nudge, -0.2, 0.2, 0.01)
         self.summary = widgets.HTML()
