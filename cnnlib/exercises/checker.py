@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..plot import rounded
+
 
 @dataclass
 class Case:
@@ -42,7 +44,7 @@ class Feedback:
 
 
 def _fmt(array):
-    return np.array2string(np.round(np.asarray(array, dtype=float), 4) + 0.0, precision=4,
+    return np.array2string(np.asarray(rounded(array, 4)), precision=4,
                            suppress_small=True, separator=", ")
 
 
