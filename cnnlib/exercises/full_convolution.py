@@ -12,6 +12,7 @@ stride ignored (no dilation), the sum of weights, and the floor-rule rows left o
 """
 import numpy as np
 
+from ..checks import output_size
 from ..conv import conv2d_backward, conv2d_forward
 from ..signal import correlate2d, dilate, pad2d, rot180
 from .checker import Case, Mistake, check_function
@@ -29,7 +30,7 @@ def _reference(delta, w, stride, input_shape):
 def _make_case(name, seed, input_shape, kernel_shape, stride):
     rng = np.random.default_rng(seed)
     w = rng.standard_normal(kernel_shape)
-    out_shape = tuple((size - k) // stride + 1 for size, k in zip(input_shape, kernel_shape))
+    out_shape = tuple(output_size(size, k, stride, 0) for size, k in zip(input_shape, kernel_shape))
     delta = rng.standard_normal(out_shape)
     return Case(name, (delta, w, stride, tuple(input_shape)), _reference(delta, w, stride, input_shape))
 

@@ -12,14 +12,11 @@ answer written out, so the checker can recognise it.
 """
 import numpy as np
 
+from ..checks import output_size
 from ..pool import maxpool2d_backward, maxpool2d_forward
 from .checker import Case, Feedback, Mistake, check_function
 
 EXERCISE = "maxpool_backward(dout, x, size, stride)"
-
-
-def _output_size(length, size, stride):
-    return (length - size) // stride + 1
 
 
 def _route(dout, x, size, stride, share, start=lambda i, stride, size: i * stride, accumulate=True):
@@ -140,7 +137,7 @@ def _expected(dout, x, size, stride):
 
 def _case(name, x, size, stride, seed):
     x = np.asarray(x, dtype=np.float64)
-    Ho, Wo = _output_size(x.shape[2], size, stride), _output_size(x.shape[3], size, stride)
+    Ho, Wo = output_size(x.shape[2], size, stride, 0), output_size(x.shape[3], size, stride, 0)
     # Upstream gradients that are neither 1 nor all equal, so forgetting or mixing them shows.
     dout = np.round(np.random.default_rng(seed).uniform(-2, 2, size=x.shape[:2] + (Ho, Wo)), 2)
     return Case(name, (dout, x, size, stride), _expected(dout, x, size, stride))

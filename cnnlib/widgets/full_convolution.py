@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
+from ..checks import output_size
 from ..conv import conv2d_backward, conv2d_forward
 from ..figures.full_convolution import (
     full_convolution_layout,
@@ -47,7 +48,7 @@ def example_arrays(kernel_size, stride, padding, input_size=INPUT_SIZE, seed=0):
     under rot180 (when k > 1), so forgetting the rotation always shows.
     """
     rng = np.random.default_rng(seed)
-    out_size = (input_size + 2 * padding - kernel_size) // stride + 1
+    out_size = output_size(input_size, kernel_size, stride, padding)
     if out_size < 1:
         raise ValueError(f"kernel {kernel_size} does not fit input {input_size} with padding {padding}")
     w = rng.integers(-2, 3, size=(kernel_size, kernel_size)).astype(float)
