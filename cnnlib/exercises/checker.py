@@ -18,6 +18,7 @@ class Case:
     name: str
     args: tuple
     expected: np.ndarray
+    hidden: bool = False   # graded by the autograder's hidden tests only (see which= below)
 
 
 @dataclass
@@ -46,6 +47,15 @@ class Feedback:
 def _fmt(array):
     return np.array2string(np.asarray(rounded(array, 4)), precision=4,
                            suppress_small=True, separator=", ")
+
+
+def select_cases(cases, which="all"):
+    """The cases a check runs: "all", "public" (not hidden) or "hidden" (the autograder's)."""
+    if which not in ("all", "public", "hidden"):
+        raise ValueError(f"which must be 'all', 'public' or 'hidden', got {which!r}")
+    if which == "all":
+        return list(cases)
+    return [case for case in cases if case.hidden == (which == "hidden")]
 
 
 def check_function(learner_function, cases, mistakes=(), exercise="your function", atol=1e-8):
