@@ -10,15 +10,16 @@ The question's network, in NCHW arrays of one image and one channel:
 `WeightGradientExplorer` wires three sliders to it.
 """
 from dataclasses import dataclass
+from html import unescape
 
 import ipywidgets as widgets
 import numpy as np
 
 from ..conv import conv2d_backward, conv2d_forward
-from ..figures.weight_gradient import POSITION_COLOURS, cells_touched_by_weight, weight_gradient_terms_figure
+from ..figures.weight_gradient import POSITION_COLOURS, cells_touched_by_weight, weight_gradient_terms_svg
 from ..gradcheck import numerical_gradient
 from ..losses import squared_error
-from ..plot import figure_to_png, rounded
+from ..plot import rounded
 
 
 def _as_image(array, name, ndim=2):
@@ -139,29 +140,35 @@ def view_html(view):
     )
 
 
+def picture_svg(view):
+    """The explorer's picture for a view (the same drawing as the notebook's static figure)."""
+    return weight_gradient_terms_svg(view.inputs, view.delta1, view.weight_number, view.w1.shape)
+
+
 class WeightGradientExplorer(widgets.VBox):
     """Sliders: `weight` (which w^1_m, 1..4), `seed` (0 = the numbers given, else random
-    small integers), `target` (y). Outputs: `picture` (Image), `summary` (HTML).
-    `state` holds the latest WeightGradientView.
+    small integers), `target` (y). Outputs: `summary` (HTML, set first: the quick text
+    feedback) and `picture` (an SVG Image at its natural size, crisp on any screen).
+    `state` holds the latest WeightGradientView. One update takes a few milliseconds.
     """
 
     def __init__(self, inputs, w1, w2, y, weight_number=1):
         super().__init__()
         self.given = (_as_image(inputs, "inputs"), _as_image(w1, "w1"), _as_image(w2, "w2"))
         kernel_size = self.given[1].size
+        style = {"description_width": "initial"}
         self.weight = widgets.IntSlider(value=weight_number, min=1, max=kernel_size, description="weight w¹ₘ, m =",
-                                        style={"description_width": "initial"})
-        self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed (0 = given)",
-                                      style={"description_width": "initial"})
+                                        style=style)
+        self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed (0 = given)", style=style)
         self.target = widgets.FloatSlider(value=float(y), min=-20.0, max=20.0, step=0.5, description="target y",
-                                          style={"description_width": "initial"})
-        self.picture = widgets.Image(format="png")
+                                          style=style)
+        self.picture = widgets.Image(format="svg+xml")
         self.summary = widgets.HTML()
         for control, name in ((self.weight, "weight"), (self.seed, "seed"), (self.target, "target"),
                               (self.picture, "picture"), (self.summary, "summary")):
             control.add_class(f"cnnlib-weight-gradient-{name}")
         self.add_class("cnnlib-weight-gradient")
-        self.children = [widgets.HBox([self.weight, self.seed, self.target]), self.picture, self.summary]
+        self.children = [widgets.HBox([self.weight, self.seed, self.target]), self.summary, self.picture]
         for control in (self.weight, self.seed, self.target):
             control.observe(self._update, names="value")
         self.state = None
@@ -174,6 +181,8 @@ class WeightGradientExplorer(widgets.VBox):
     def _update(self, change=None):
         inputs, w1, w2 = self.numbers()
         self.state = weight_gradient_view(inputs, w1, w2, self.target.value, self.weight.value)
-        fig = weight_gradient_terms_figure(inputs, self.state.delta1, self.weight.value, w1.shape)
-        self.picture.value = figure_to_png(fig)
         self.summary.value = view_html(self.state)
+        svg = picture_svg(self.state)
+        self.picture.width = svg.split('width="', 1)[1].split('"', 1)[0]   # natural size, never stretched
+        self.picture.tooltip = unescape(svg.split("<title>", 1)[1].split("</title>", 1)[0])   # alt text
+        self.picture.value = svg.encode()
