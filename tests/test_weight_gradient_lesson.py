@@ -27,7 +27,6 @@ from cnnlib.figures.weight_gradient import (  # noqa: E402
     weight_gradient_terms_svg,
 )
 from cnnlib.signal import convolve2d, correlate2d, rot180  # noqa: E402
-from notebook_support import solution_function  # noqa: E402
 from cnnlib.widgets.weight_gradient import (  # noqa: E402
     WeightGradientExplorer,
     picture_svg,
@@ -229,8 +228,18 @@ def test_cases_include_non_square_kernels_and_asymmetric_inputs():
 
 
 
+def _tagged_cells(tag):
+    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"]
+            if tag in c["metadata"].get("tags", [])]
+
+
 def test_notebook_solution_passes():
-    feedback = check_weight_gradient(solution_function(NOTEBOOK, "weight_gradient"))
+    """The solution is a hidden code cell tagged "solution" (no <details> block), redefining the stub's name."""
+    (solution,) = _tagged_cells("solution")
+    assert solution.startswith("# Solution (click to expand)") and "<details>" not in NOTEBOOK.read_text()
+    namespace = {"np": np}
+    exec(solution.split("print(")[0], namespace)
+    feedback = check_weight_gradient(namespace["weight_gradient"])
     assert feedback.attempted and feedback.passed, str(feedback)
 
 
