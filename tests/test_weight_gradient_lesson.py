@@ -146,7 +146,7 @@ def test_explorer_wiring_updates_state_picture_and_text():
     first_png = bytes(explorer.picture.value)
     assert explorer.picture.format == "svg+xml" and first_png.startswith(b"<svg")
     assert explorer.picture.width == first_png.decode().split('width="')[1].split('"')[0]   # natural size
-    assert "dC/dw1_1 = 6" in explorer.picture.tooltip
+    assert "dC/dw1_1 = 6" in first_png.decode()            # the SVG's own title / aria-label
     assert explorer.state.weight_number == 1 and explorer.state.correct == pytest.approx(6.0)
     assert "42" in explorer.summary.value  # the question's product for these numbers
     explorer.weight.value = 4

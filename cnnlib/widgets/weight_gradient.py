@@ -10,7 +10,6 @@ The question's network, in NCHW arrays of one image and one channel:
 `WeightGradientExplorer` wires three sliders to it.
 """
 from dataclasses import dataclass
-from html import unescape
 
 import ipywidgets as widgets
 import numpy as np
@@ -183,6 +182,7 @@ class WeightGradientExplorer(widgets.VBox):
         self.state = weight_gradient_view(inputs, w1, w2, self.target.value, self.weight.value)
         self.summary.value = view_html(self.state)
         svg = picture_svg(self.state)
-        self.picture.width = svg.split('width="', 1)[1].split('"', 1)[0]   # natural size, never stretched
-        self.picture.tooltip = unescape(svg.split("<title>", 1)[1].split("</title>", 1)[0])   # alt text
+        # Natural size, never stretched. (No tooltip: on an Image it breaks the JupyterLab widget
+        # manager's view; the notebook describes the picture in words next to it instead.)
+        self.picture.width = svg.split('width="', 1)[1].split('"', 1)[0]
         self.picture.value = svg.encode()
