@@ -115,27 +115,27 @@ def _factor(x):
 
 
 def view_html(view):
-    """The explorer's text: one row per term, then the correct sum, the question's product
-    and the finite-difference value, with the one that matches marked."""
+    """The explorer's text, compact (it shares the screen with the picture): the numbers of
+    the forward pass, one coloured term per output position, then the correct sum, the
+    question's product and the finite-difference value, with the one that matches marked."""
     m = view.weight_number
-    pad = "style='padding:0 0.6em'"
-    rows = "".join(
-        f"<tr><td style='background:{POSITION_COLOURS[(k - 1) % len(POSITION_COLOURS)]};width:1em'></td>"
-        f"<td {pad}>o<sup>1</sup><sub>{k}</sub></td><td {pad}>i<sup>1</sup><sub>{n}</sub> · δ<sup>1</sup><sub>{k}</sub></td>"
-        f"<td {pad}>{_factor(i)} × {_factor(d)}</td><td {pad}>= {_fmt(t)}</td></tr>"
+    terms = " &nbsp; ".join(
+        f"<span style='background:{POSITION_COLOURS[(k - 1) % len(POSITION_COLOURS)]};padding:0 0.3em'>"
+        f"o<sup>1</sup><sub>{k}</sub></span> i<sup>1</sup><sub>{n}</sub> · δ<sup>1</sup><sub>{k}</sub> = "
+        f"{_factor(i)} × {_factor(d)} = {_fmt(t)}"
         for k, n, i, d, t in view.touched)
     inputs = " + ".join(f"i<sup>1</sup><sub>{n}</sub>" for _, n, *_ in view.touched)
     mark = {"correct": ("✔ matches", "✘ does not match"), "asker": ("✘ does not match", "✔ matches"),
             "both": ("✔ matches", "✔ matches (here, by coincidence)"),
             "neither": ("✘ does not match", "✘ does not match")}[view.verdict]
     return (
-        f"<div class='cnnlib-weight-gradient-text'>"
-        f"<p>o<sup>2</sup> = {_fmt(view.o2)}, y = {_fmt(view.y)}, C = {_fmt(view.cost)}, "
-        f"δ<sup>2</sup> = 2(o<sup>2</sup> − y) = {_fmt(view.delta2)}</p>"
-        f"<table><tr><th></th><th {pad}>output</th><th {pad}>term</th><th {pad}>values</th><th></th></tr>{rows}</table>"
-        f"<p><b>Σ input × delta</b> = {_fmt(view.correct)} &nbsp; {mark[0]}<br>"
-        f"<b>question's product</b> ({inputs})(Σδ<sup>1</sup>) = {_fmt(view.asker_product)} &nbsp; {mark[1]}<br>"
-        f"<b>finite difference</b> ∂C/∂w<sup>1</sup><sub>{m}</sub> ≈ {_fmt(view.finite_difference)}</p></div>"
+        f"<div class='cnnlib-weight-gradient-text' style='font-size:15px;line-height:1.5'>"
+        f"o<sup>2</sup> = {_fmt(view.o2)}, y = {_fmt(view.y)}, C = {_fmt(view.cost)}, "
+        f"δ<sup>2</sup> = 2(o<sup>2</sup> − y) = {_fmt(view.delta2)}<br>{terms}<br>"
+        f"<b>Σ input × delta</b> = {_fmt(view.correct)} &nbsp; {mark[0]} &nbsp;·&nbsp; "
+        f"<b>question's product</b> ({inputs})(Σδ<sup>1</sup>) = {_fmt(view.asker_product)} &nbsp; {mark[1]}"
+        f" &nbsp;·&nbsp; <b>finite difference</b> ∂C/∂w<sup>1</sup><sub>{m}</sub> ≈ "
+        f"{_fmt(view.finite_difference)}</div>"
     )
 
 
