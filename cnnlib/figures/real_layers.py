@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
+from html import escape
+
 from ..checks import as_pair, output_size
 from ..plot import highlight_window, mark_cell, show_grid
 from ..pool import maxpool2d_backward, maxpool2d_forward
@@ -75,6 +77,76 @@ def window_grid_figure(height, width, kernel, stride, padding, error=None, size=
             highlight_window(right, i, j, 1, 1, color=colour, linewidth=2.2)
     fig.tight_layout()
     return fig
+
+
+# Okabe-Ito colours (colour-blind safe) for the explorer's windows; the window number is also written.
+SVG_WINDOW_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
+_SVG_FILL = {0: "#d9d9d9", 1: "#ffffff", 2: "#fdb863"}
+
+
+def window_grid_svg(height, width, kernel, stride, padding, error=None, cell=18):
+    """The explorer's picture as SVG markup (crisp at any zoom, numbers as real text, >= 10 px).
+
+    Same content as `window_grid_figure`: the padded input (grey padding, white input that
+    some window reads, orange hatched input no window reaches) with the first four windows
+    outlined and numbered, next to the output grid with the same outlines. `cell` is the
+    side of one cell in CSS pixels. With `error`, a short SVG that says the layer is impossible.
+    """
+    if error:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="460" height="40" role="img" '
+                f'aria-label="impossible configuration"><text x="0" y="24" font-size="13" '
+                f'font-family="sans-serif" fill="#444">no picture: the library refuses this layer</text></svg>')
+    (kH, kW), (sh, sw), (ph, pw) = as_pair(kernel, "kernel", 1), as_pair(stride, "stride", 1), \
+        as_pair(padding, "padding", 0)
+    kinds = padded_input_kinds(height, width, kernel, stride, padding)
+    Hp, Wp = kinds.shape
+    Ho, Wo = output_size(height, kH, sh, ph), output_size(width, kW, sw, pw)
+    left, top, gap = 26, 40, 46
+    out_x = left + Wp * cell + gap
+    total_w = max(out_x + max(Wo, 3) * cell + 10, left + 440)   # room for the legend
+    total_h = top + max(Hp, Ho) * cell + 44
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
+             f'viewBox="0 0 {total_w} {total_h}" role="img" font-family="sans-serif" '
+             f'aria-label="padded input {Hp} by {Wp} with its first windows, and the output {Ho} by {Wo}">',
+             '<defs><pattern id="unread" width="6" height="6" patternUnits="userSpaceOnUse" '
+             'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fdb863"/>'
+             '<line x1="0" y1="0" x2="0" y2="6" stroke="#7f3b08" stroke-width="1.5"/></pattern></defs>',
+             f'<text x="{left}" y="14" font-size="12">padded input {Hp}×{Wp} (labels: unpadded index)</text>',
+             f'<text x="{out_x}" y="14" font-size="12">output {Ho}×{Wo}</text>']
+    for (r, c), kind in np.ndenumerate(kinds):
+        fill = "url(#unread)" if kind == 2 else _SVG_FILL[int(kind)]
+        parts.append(f'<rect x="{left + c * cell}" y="{top + r * cell}" width="{cell}" height="{cell}" '
+                     f'fill="{fill}" stroke="#888" stroke-width="0.6"/>')
+    for r in range(Hp):
+        parts.append(f'<text x="{left - 4}" y="{top + r * cell + cell * 0.7:.1f}" font-size="10" '
+                     f'text-anchor="end">{r - ph}</text>')
+    for c in range(Wp):
+        parts.append(f'<text x="{left + c * cell + cell / 2:.1f}" y="{top - 5}" font-size="10" '
+                     f'text-anchor="middle">{c - pw}</text>')
+    for i in range(Ho):
+        for j in range(Wo):
+            parts.append(f'<rect x="{out_x + j * cell}" y="{top + i * cell}" width="{cell}" height="{cell}" '
+                         f'fill="#fff" stroke="#888" stroke-width="0.6"/>')
+    for k, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        if i >= Ho or j >= Wo:
+            continue
+        colour, inset = SVG_WINDOW_COLOURS[k], 1.5 + 1.5 * k
+        parts.append(f'<rect x="{left + j * sw * cell + inset}" y="{top + i * sh * cell + inset}" '
+                     f'width="{kW * cell - 2 * inset}" height="{kH * cell - 2 * inset}" fill="none" '
+                     f'stroke="{colour}" stroke-width="2.2"/>')
+        parts.append(f'<rect x="{out_x + j * cell + 1.5}" y="{top + i * cell + 1.5}" width="{cell - 3}" '
+                     f'height="{cell - 3}" fill="none" stroke="{colour}" stroke-width="2.2"/>')
+        parts.append(f'<text x="{out_x + j * cell + cell / 2:.1f}" y="{top + i * cell + cell * 0.7:.1f}" '
+                     f'font-size="10" text-anchor="middle">{k + 1}</text>')
+    legend_y = top + max(Hp, Ho) * cell + 18
+    x = left
+    for kind, label in ((0, "padding"), (1, "input, read"), (2, "input, never read: gradient 0")):
+        fill = "url(#unread)" if kind == 2 else _SVG_FILL[kind]
+        parts.append(f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" fill="{fill}" stroke="#888"/>')
+        parts.append(f'<text x="{x + 16}" y="{legend_y}" font-size="11">{escape(label)}</text>')
+        x += 16 + 7 * len(label) + 14
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def sliding_windows_figure(x, kernel, stride=1, size=(9.5, 3.2)):

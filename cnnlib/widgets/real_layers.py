@@ -11,8 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..conv import conv2d_backward, conv2d_forward
-from ..figures.real_layers import window_grid_figure
-from ..plot import figure_to_png
+from ..figures.real_layers import window_grid_svg
 from ..signal import correlate2d, dilate, pad2d, rot180
 
 CONTROLS = {  # name: (description, default, min, max)
@@ -141,25 +140,29 @@ class RealLayerShapesExplorer(widgets.VBox):
     """Sliders for N, C, F, H, W, kernel, stride and padding; shows every shape of the pass.
 
     Controls are attributes named as in CONTROLS (batch, channels, ...). Outputs: summary
-    (HTML table) and picture (Image of the padded input's windows). `state` is the
-    latest LayerShapes.
+    (HTML table) and picture (HTML holding the SVG of the padded input's windows, at its
+    natural size). `state` is the latest LayerShapes. An update is `layer_shapes` plus two
+    strings of markup: no matplotlib, so a control change takes a few milliseconds.
     """
 
     def __init__(self, **values):
         self.controls = []
         for name, (description, default, low, high) in CONTROLS.items():
             slider = widgets.IntSlider(value=values.get(name, default), min=low, max=high, description=description,
-                                       continuous_update=False, style={"description_width": "initial"})
+                                       continuous_update=False, style={"description_width": "110px"},
+                                       layout=widgets.Layout(width="290px"))
             slider.add_class(f"cnnlib-real-layers-{name}")
             setattr(self, name, slider)
             self.controls.append(slider)
-        self.summary = widgets.HTML()
+        self.summary = widgets.HTML(layout=widgets.Layout(max_width="640px"))
         self.summary.add_class("cnnlib-real-layers-summary")
-        self.picture = widgets.Image(format="png")
+        self.picture = widgets.HTML(layout=widgets.Layout(margin="0 0 0 16px"))
         self.picture.add_class("cnnlib-real-layers-picture")
         self.state = None
-        super().__init__([widgets.HBox(self.controls[:4]), widgets.HBox(self.controls[4:]),
-                          self.summary, self.picture])
+        controls = widgets.GridBox(self.controls, layout=widgets.Layout(
+            grid_template_columns="repeat(4, 290px)", max_width="1200px"))
+        super().__init__([controls, widgets.HBox([self.summary, self.picture],
+                                                 layout=widgets.Layout(flex_flow="row wrap"))])
         self.add_class("cnnlib-real-layers")
         for slider in self.controls:
             slider.observe(self._update, names="value")
@@ -169,9 +172,8 @@ class RealLayerShapesExplorer(widgets.VBox):
         values = {name: getattr(self, name).value for name in CONTROLS}
         self.state = layer_shapes(**values)
         self.summary.value = layer_shapes_html(self.state)
-        self.picture.value = figure_to_png(window_grid_figure(
-            values["height"], values["width"], values["kernel"], values["stride"], values["padding"],
-            error=self.state.error))
+        self.picture.value = window_grid_svg(values["height"], values["width"], values["kernel"],
+                                             values["stride"], values["padding"], error=self.state.error)
 
 
 def real_layer_shapes_explorer(**values):
