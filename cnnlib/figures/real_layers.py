@@ -103,15 +103,15 @@ def window_grid_svg(height, width, kernel, stride, padding, error=None, cell=18)
     Ho, Wo = output_size(height, kH, sh, ph), output_size(width, kW, sw, pw)
     left, top, gap = 26, 40, 46
     out_x = left + Wp * cell + gap
-    total_w = max(out_x + max(Wo, 3) * cell + 10, left + 440)   # room for the legend
-    total_h = top + max(Hp, Ho) * cell + 44
+    total_w = max(out_x + max(Wo, 3) * cell + 10, left + 330)   # room for the legend
+    total_h = top + max(Hp, Ho) * cell + 60
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
              f'viewBox="0 0 {total_w} {total_h}" role="img" font-family="sans-serif" '
              f'aria-label="padded input {Hp} by {Wp} with its first windows, and the output {Ho} by {Wo}">',
              '<defs><pattern id="unread" width="6" height="6" patternUnits="userSpaceOnUse" '
              'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fdb863"/>'
              '<line x1="0" y1="0" x2="0" y2="6" stroke="#7f3b08" stroke-width="1.5"/></pattern></defs>',
-             f'<text x="{left}" y="14" font-size="12">padded input {Hp}×{Wp} (labels: unpadded index)</text>',
+             f'<text x="{left}" y="14" font-size="12">padded input {Hp}×{Wp}</text>',
              f'<text x="{out_x}" y="14" font-size="12">output {Ho}×{Wo}</text>']
     for (r, c), kind in np.ndenumerate(kinds):
         fill = "url(#unread)" if kind == 2 else _SVG_FILL[int(kind)]
@@ -140,12 +140,13 @@ def window_grid_svg(height, width, kernel, stride, padding, error=None, cell=18)
                      f'font-size="10" text-anchor="middle">{k + 1}</text>')
     legend_y = top + max(Hp, Ho) * cell + 18
     x = left
-    for kind, label in ((0, "padding"), (1, "input, read"), (2, "input, never read: gradient 0")):
+    for kind, label in ((0, "padding"), (1, "read"), (2, "never read: gradient 0")):
         fill = "url(#unread)" if kind == 2 else _SVG_FILL[kind]
         parts.append(f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" fill="{fill}" stroke="#888"/>')
         parts.append(f'<text x="{x + 16}" y="{legend_y}" font-size="11">{escape(label)}</text>')
-        x += 16 + 7 * len(label) + 14
-    parts.append("</svg>")
+        x += 16 + 6 * len(label) + 14
+    parts.append(f'<text x="{left}" y="{legend_y + 18}" font-size="11">row and column labels: '
+                 'index in the unpadded input</text></svg>')
     return "".join(parts)
 
 

@@ -15,14 +15,14 @@ from ..figures.real_layers import window_grid_svg
 from ..signal import correlate2d, dilate, pad2d, rot180
 
 CONTROLS = {  # name: (description, default, min, max)
-    "batch": ("N (batch)", 2, 1, 8),
-    "channels": ("C (in channels)", 3, 1, 8),
-    "filters": ("F (filters)", 4, 1, 8),
-    "height": ("H (height)", 8, 1, 12),
-    "width": ("W (width)", 8, 1, 12),
-    "kernel": ("k (kernel k×k)", 3, 1, 7),
-    "stride": ("s (stride)", 2, 1, 4),
-    "padding": ("p (padding)", 1, 0, 3),
+    "batch": ("N batch", 2, 1, 8),
+    "channels": ("C channels", 3, 1, 8),
+    "filters": ("F filters", 4, 1, 8),
+    "height": ("H height", 8, 1, 12),
+    "width": ("W width", 8, 1, 12),
+    "kernel": ("k kernel", 3, 1, 7),
+    "stride": ("s stride", 2, 1, 4),
+    "padding": ("p padding", 1, 0, 3),
 }
 
 
@@ -121,7 +121,8 @@ def layer_shapes_html(state):
         for k, stage in enumerate(stages):
             rows.append(f"<tr><td>{label if k == 0 else ''}</td><td>{stage.name}</td><td>{stage.rule}</td>"
                         f"<td><code>{_shape_text(stage.shape)}</code></td></tr>")
-    table = ("<table><tr><th>pass</th><th>array</th><th>shape rule</th><th>shape</th></tr>"
+    table = ("<table style='font-size:12px;line-height:1.25;border-spacing:6px 0'>"
+             "<tr><th>pass</th><th>array</th><th>shape rule</th><th>shape</th></tr>"
              + "".join(rows) + "</table>")
     if state.error:
         note = (f"<p style='color:#b00000'><b>Impossible configuration.</b> conv2d_forward raises "
@@ -133,7 +134,7 @@ def layer_shapes_html(state):
                 "them are real input, whose gradient is therefore 0 (the rest is padding).</p>")
     else:
         note = "<p>Every input cell is read by at least one window.</p>"
-    return f"<div><b>{head}</b>{note}{table}</div>"
+    return f"<div style='font-size:13px;line-height:1.3'><b>{head}</b>{note}{table}</div>"
 
 
 class RealLayerShapesExplorer(widgets.VBox):
@@ -149,18 +150,18 @@ class RealLayerShapesExplorer(widgets.VBox):
         self.controls = []
         for name, (description, default, low, high) in CONTROLS.items():
             slider = widgets.IntSlider(value=values.get(name, default), min=low, max=high, description=description,
-                                       continuous_update=False, style={"description_width": "110px"},
-                                       layout=widgets.Layout(width="290px"))
+                                       continuous_update=False, style={"description_width": "initial"},
+                                       layout=widgets.Layout(width="228px"))
             slider.add_class(f"cnnlib-real-layers-{name}")
             setattr(self, name, slider)
             self.controls.append(slider)
-        self.summary = widgets.HTML(layout=widgets.Layout(max_width="640px"))
+        self.summary = widgets.HTML(layout=widgets.Layout(max_width="560px"))
         self.summary.add_class("cnnlib-real-layers-summary")
-        self.picture = widgets.HTML(layout=widgets.Layout(margin="0 0 0 16px"))
+        self.picture = widgets.HTML(layout=widgets.Layout(margin="0 0 0 12px"))
         self.picture.add_class("cnnlib-real-layers-picture")
         self.state = None
         controls = widgets.GridBox(self.controls, layout=widgets.Layout(
-            grid_template_columns="repeat(4, 290px)", max_width="1200px"))
+            grid_template_columns="repeat(4, 228px)", max_width="920px"))
         super().__init__([controls, widgets.HBox([self.summary, self.picture],
                                                  layout=widgets.Layout(flex_flow="row wrap"))])
         self.add_class("cnnlib-real-layers")
