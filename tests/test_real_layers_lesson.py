@@ -191,3 +191,14 @@ def test_only_the_timing_cell_is_excluded_from_output_comparison():
     source_cells = [c for c in _cells() if c["cell_type"] == "code" and "getsource" in "".join(c["source"])]
     assert len(source_cells) == 2
     assert all("nbval-ignore-output" not in c["metadata"].get("tags", []) for c in source_cells)
+
+
+def test_overlapping_average_pooling_is_shown_and_checked():
+    """Section 5 contrasts max-pool with average pooling on overlapping windows (stride < size)."""
+    code = "\n".join("".join(c["source"]) for c in _cells() if c["cell_type"] == "code")
+    assert "cl.avgpool2d_forward(x_pool[None, None], size=3, stride=2)" in code
+    assert "cl.avgpool2d_backward_naive" in code and "check_layer_gradients(cl.avgpool2d_forward" in code
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    _, cache = cl.avgpool2d_forward(x, size=3, stride=2)
+    dx = cl.avgpool2d_backward(np.ones((1, 1, 2, 2)), cache)[0, 0]
+    assert dx[2, 2] == pytest.approx(4 / 9) and dx[0, 0] == pytest.approx(1 / 9)
