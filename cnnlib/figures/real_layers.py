@@ -7,7 +7,7 @@ indices as the library uses them; the notebook says how they extend to N, C and 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from html import escape
 
@@ -15,9 +15,10 @@ from ..checks import as_pair, output_size
 from ..plot import highlight_window, mark_cell, show_grid
 from ..pool import maxpool2d_backward, maxpool2d_forward
 
-WINDOW_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+# Okabe-Ito (colour-blind safe); windows are also told apart by their position.
+WINDOW_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 # Cell kinds of a padded input: 0 padding, 1 input read by some window, 2 input never read.
-_KINDS = ListedColormap(["#d9d9d9", "#ffffff", "#f4a6a6"])
+_KINDS = ListedColormap(["#d9d9d9", "#ffffff", "#fdb863"])   # unread cells are also hatched
 
 
 def padded_input_kinds(height, width, kernel, stride, padding):
@@ -41,7 +42,7 @@ def window_grid_figure(height, width, kernel, stride, padding, error=None, size=
     """One channel of the padded input with the first windows outlined, next to the output grid.
 
     height, width: H, W of the input; kernel, stride, padding: ints or (h, w) pairs.
-    Grey = padding, white = input, pink = input rows/columns no window reaches.
+    Grey = padding, white = input, orange hatched = input rows/columns no window reaches.
     With `error` (the library's message for an impossible configuration) the figure
     shows that text instead. Returns a Figure.
     """
@@ -57,6 +58,9 @@ def window_grid_figure(height, width, kernel, stride, padding, error=None, size=
     Ho, Wo = output_size(height, kH, sh, ph), output_size(width, kW, sw, pw)
     fig, (left, right) = plt.subplots(1, 2, figsize=size, gridspec_kw={"width_ratios": [kinds.shape[1], max(Wo, 2)]})
     left.imshow(kinds, cmap=_KINDS, vmin=0, vmax=2)
+    for r, c in zip(*np.nonzero(kinds == 2)):
+        left.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#7f3b08",
+                                 linewidth=0))
     show_grid(right, np.zeros((Ho, Wo)), annotate=False, cmap=ListedColormap(["#ffffff"]), index_base=0)
     for ax, (rows, cols) in ((left, kinds.shape), (right, (Ho, Wo))):
         ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
@@ -67,14 +71,18 @@ def window_grid_figure(height, width, kernel, stride, padding, error=None, size=
     left.set_yticks(range(kinds.shape[0]), [str(i - ph) for i in range(kinds.shape[0])])
     left.set_title(f"padded input {kinds.shape[0]}x{kinds.shape[1]} (labels: unpadded index)", fontsize=9)
     right.set_title(f"output {Ho}x{Wo}", fontsize=9)
-    left.legend(handles=[Patch(facecolor=_KINDS(k), edgecolor="#888888", label=label) for k, label in
+    left.legend(handles=[Patch(facecolor=_KINDS(k), edgecolor="#888888", hatch="///" if k == 2 else None,
+                               label=label) for k, label in
                          enumerate(["padding", "input, read", "input, never read: gradient 0"])],
                 loc="upper left", bbox_to_anchor=(0.0, -0.08), ncol=3, fontsize=7, frameon=False)
     shown = [(0, 0), (0, 1), (1, 0), (1, 1)]
-    for colour, (i, j) in zip(WINDOW_COLOURS, shown):
+    for k, (colour, (i, j)) in enumerate(zip(WINDOW_COLOURS, shown)):
         if i < Ho and j < Wo:
-            highlight_window(left, i * sh, j * sw, kH, kW, color=colour, linewidth=2.2)
-            highlight_window(right, i, j, 1, 1, color=colour, linewidth=2.2)
+            inset = 0.06 + 0.08 * k   # outlines drawn inside the cells, apart, so overlapping windows show
+            highlight_window(left, i * sh + inset, j * sw + inset, kH - 2 * inset, kW - 2 * inset, color=colour,
+                             linewidth=2.2)
+            highlight_window(right, i + 0.06, j + 0.06, 0.88, 0.88, color=colour, linewidth=2.2)
+            right.text(j, i, str(k + 1), ha="center", va="center", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -210,7 +218,7 @@ def shifted_additions_terms(dout, w, stride, padded_hw):
     return terms
 
 
-def shifted_additions_figure(dout, w, stride, padded_hw, panel=1.6):
+def shifted_additions_figure(dout, w, stride, padded_hw, panel=1.75):
     """dX as kH*kW shifted, strided additions: one panel per kernel offset, then their sum.
 
     dout (Ho, Wo), w (kH, kW), stride, padded_hw (H + 2ph, W + 2pw). Each offset (a, b)
@@ -225,14 +233,14 @@ def shifted_additions_figure(dout, w, stride, padded_hw, panel=1.6):
     for a in range(kH):
         for b in range(kW):
             show_grid(axes[a, b], terms[a, b], title=f"offset ({a},{b}): δ·w[{a},{b}]", gradient=True,
-                      index_base=0, decimals=2, fontsize=6)
+                      index_base=0, decimals=2, fontsize=7)
             highlight_window(axes[a, b], a, b, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1, color="black", linewidth=1.6)
             axes[a, b].title.set_fontsize(8)
     show_grid(axes[0, kW], dout, title="δ = dout", gradient=True, index_base=0, decimals=2, fontsize=7)
     show_grid(axes[1 % kH, kW], w, title="w", gradient=True, index_base=0, decimals=2, fontsize=7)
     if kH > 2:
         show_grid(axes[2, kW], terms.sum(axis=(0, 1)), title="sum = dX (padded)", gradient=True,
-                  index_base=0, decimals=2, fontsize=6)
+                  index_base=0, decimals=2, fontsize=7)
     for a in range(3, kH):
         axes[a, kW].axis("off")
     for ax in axes[:, kW]:
