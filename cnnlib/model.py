@@ -14,7 +14,7 @@ import copy
 import numpy as np
 
 from .activations import relu_backward, relu_forward
-from .checks import as_float_array, require_ndim, require_no_nan
+from .checks import as_float_array, require_finite, require_ndim
 from .conv import conv2d_backward, conv2d_forward
 from .gradcheck import numerical_gradient, rel_error
 from .linear import dense_backward, dense_forward, flatten_backward, flatten_forward
@@ -137,7 +137,7 @@ class Sequential:
             raise ValueError(f"x {x.shape} must have per-image shape {self.input_shape} (C, H, W)")
         if x.shape[0] == 0:
             raise ValueError(f"x {x.shape} holds no images")
-        require_no_nan(x, "x")
+        require_finite(x, "x")
         return x
 
     def _forward_all(self, x):
