@@ -19,7 +19,7 @@ from .conv import conv2d_backward, conv2d_forward
 from .gradcheck import numerical_gradient, rel_error
 from .linear import dense_backward, dense_forward, flatten_backward, flatten_forward
 from .losses import binary_cross_entropy_with_logits
-from .pool import maxpool2d_backward, maxpool2d_forward
+from .pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 
 
 class Layer:
@@ -86,6 +86,21 @@ class MaxPool2d(Layer):
 
     def backward(self, dout):
         return maxpool2d_backward(dout, self._require_forward())
+
+
+class AvgPool2d(Layer):
+    """Average pooling with a (size x size) window, stride defaults to size; wraps `avgpool2d_*`."""
+
+    def __init__(self, size=2, stride=None):
+        super().__init__()
+        self.size, self.stride = size, stride
+
+    def forward(self, x):
+        out, self._cache = avgpool2d_forward(x, self.size, self.stride)
+        return out
+
+    def backward(self, dout):
+        return avgpool2d_backward(dout, self._require_forward())
 
 
 class Flatten(Layer):

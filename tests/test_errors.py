@@ -502,3 +502,116 @@ def test_writing_into_the_result_leaves_the_arguments_alone(name, function, args
             output[...] = 12345.0
     for original, now in zip(before, _arrays_in((args, kwargs))):
         np.testing.assert_array_equal(now, original, err_msg=f"{name}'s result shares memory with an argument")
+
+
+# --- no output shares memory with its cache; model, training and data --------------
+
+@pytest.mark.parametrize("layer, forward, inputs, backward", LAYERS, ids=[c[0] for c in LAYERS])
+def test_no_output_shares_memory_with_its_cache(layer, forward, inputs, backward):
+    out, cache = forward(*inputs.values())
+    cached = list(_arrays_in(tuple(cache)))
+    for array in cached:
+        assert not np.shares_memory(out, array), f"{layer}: the output shares memory with its cache"
+    dout = np.random.default_rng(1).standard_normal(out.shape)
+    before = [array.copy() for array in cached]
+    out[...] = 12345.0  # editing the output in place must not change the backward pass
+    grads = backward(dout, cache)
+    for grad in _arrays_in(grads):
+        assert not any(np.shares_memory(grad, array) for array in cached + [dout]), layer
+    for original, now in zip(before, cached):
+        np.testing.assert_array_equal(now, original, err_msg=f"{layer}_backward changed its cache")
+    _, fresh = forward(*inputs.values())
+    for one, two in zip(_arrays_in(grads), _arrays_in(backward(dout, fresh))):
+        np.testing.assert_array_equal(one, two, err_msg=f"{layer}: editing the output changed the gradient")
+
+
+def _model_calls():
+    """(name, call(), arrays to watch) for the public functions of model, training, data."""
+    from cnnlib import data, model as m, training as t
+
+    images, labels = data.digit_pair(3, 8)
+    x, y = images[:10], labels[:10]
+    split = t.DataSplit(images[:24], labels[:24], images[24:32], labels[24:32], classes=(3, 8))
+    split_arrays = [split.x_train, split.y_train, split.x_test, split.y_test]
+    net = m.question1_model(num_kernels=2, seed=1)
+    params = list(net.parameters().values())
+    _, gradients = net.copy().loss_and_gradients(x, y)
+    gradients = {name: g.copy() for name, g in gradients.items()}
+    fresh = lambda: {name: p.copy() for name, p in net.parameters().items()}  # noqa: E731
+    return [
+        ("Sequential.forward", lambda: net.forward(x), [x] + params),
+        ("Sequential.backward", lambda: (net.forward(x), net.backward(np.ones(10) / 10)), [x] + params),
+        ("Sequential.trace", lambda: net.trace(x, y), [x, y] + params),
+        ("Sequential.loss", lambda: net.loss(x, y), [x, y] + params),
+        ("Sequential.loss_and_gradients", lambda: net.loss_and_gradients(x, y), [x, y] + params),
+        ("Sequential.predict_proba", lambda: net.predict_proba(x), [x] + params),
+        ("Sequential.predict", lambda: net.predict(x), [x] + params),
+        ("Sequential.copy", lambda: net.copy(), params),
+        ("check_labels", lambda: m.check_labels(y, 10), [y]),
+        ("question1_model", lambda: m.question1_model(seed=3).parameters(), []),
+        ("model_gradient_check", lambda: m.model_gradient_check(m.question1_model(seed=0), x[:2], y[:2]), [x, y]),
+        # An optimiser's step updates `parameters` in place (that is its job); never the gradients.
+        ("SGD.step", lambda: m.SGD(0.1).step(fresh(), gradients), list(gradients.values()) + params),
+        ("Adam.step", lambda: m.Adam(0.1).step(fresh(), gradients), list(gradients.values()) + params),
+        ("evaluate", lambda: t.evaluate(net, x, y), [x, y] + params),
+        ("minibatches", lambda: t.minibatches(10, 3, np.random.default_rng(0)), []),
+        ("train", lambda: t.train(net, split, epochs=1, batch_size=8), split_arrays + params),
+        ("train_best_of", lambda: t.train_best_of(split, restarts=2, epochs=1), split_arrays),
+        ("train_test_split_pair", lambda: t.train_test_split_pair(3, 8, seed=2), []),
+        ("load_digits_nchw", data.load_digits_nchw, []),
+        ("digit_pair", lambda: data.digit_pair(3, 8), []),
+    ]
+
+
+MODEL_CALLS = _model_calls()
+
+
+@pytest.mark.parametrize("name, call, watched", MODEL_CALLS, ids=[c[0] for c in MODEL_CALLS])
+def test_model_training_and_data_mutate_nothing_and_return_fresh_arrays(name, call, watched):
+    before = [array.copy() for array in watched]
+    result = call()
+    for original, now in zip(before, watched):
+        np.testing.assert_array_equal(now, original, err_msg=f"{name} changed one of its arguments")
+    # Writing into what it returned changes neither the arguments nor the next call's result.
+    first = [array.copy() for array in _arrays_in(_plain(result))]
+    for array in _arrays_in(_plain(result)):
+        if array.flags.writeable and array.size and not any(array is w for w in watched):
+            array[...] = 12345.0
+    for original, now in zip(before, watched):
+        np.testing.assert_array_equal(now, original, err_msg=f"{name}'s result shares memory with an argument")
+    if name not in ("Sequential.copy", "train", "train_best_of", "SGD.step", "Adam.step"):
+        for one, two in zip(first, _arrays_in(_plain(call()))):
+            np.testing.assert_array_equal(one, two, err_msg=f"{name} returned shared state")
+
+
+def _plain(value):
+    """Results as nested tuples/dicts of arrays (DataSplit and History fields included)."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__ if name != "model"}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def covered_names():
+    return [name for name, *_ in MODEL_CALLS]
+
+
+def test_every_public_model_training_and_data_function_is_covered():
+    import inspect
+
+    from cnnlib import data, model, training
+    public = set()
+    for module in (model, training, data):
+        for name, value in vars(module).items():
+            if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(value):
+                public.add(name)
+    covered = {name.split(".")[0] for name in covered_names()}
+    assert public <= covered, public - covered
+    # parameters() and gradients() hand out the live arrays on purpose: an optimiser updates them.
+    methods = {name for name in vars(model.Sequential) if not name.startswith("_")}
+    assert methods - {"parameters", "gradients"} <= {n.split(".")[1] for n in covered_names() if "." in n}
