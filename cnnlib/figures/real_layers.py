@@ -260,7 +260,7 @@ def overlapping_pool_figure(x, dout, size, stride, cell, panel=3.0):
     x, dout = np.asarray(x, dtype=float), np.asarray(dout, dtype=float)
     out, cache = maxpool2d_forward(x[None, None], size, stride)
     dx = maxpool2d_backward(dout[None, None], cache)[0, 0]
-    winners = cache[2][0, 0]
+    winners = cache.winners[0, 0]
     (kh, kw), (sh, sw) = as_pair(size, "size", 1), as_pair(stride, "stride", 1)
     fig, axes = plt.subplots(1, 3, figsize=(panel * 3, panel), gridspec_kw={"width_ratios": [x.shape[1], dout.shape[1], x.shape[1]]})
     show_grid(axes[0], x, title=f"x, {kh}x{kw} windows, stride {sh}", index_base=0, decimals=1)
