@@ -196,3 +196,26 @@ def test_not_attempted_and_crashes():
         raise IndexError("index 9 is out of bounds")
     feedback = check_input_gradient(crashes)
     assert feedback.attempted and not feedback.passed and "IndexError" in str(feedback)
+
+
+def test_unfinished_branch_and_mutation_are_named():
+    def unfinished(dout, w, x_shape, stride, padding):
+        if padding > 0:
+            raise NotImplementedError
+        return _library(dout, w, x_shape, stride, padding)
+    feedback = check_input_gradient(unfinished)
+    assert feedback.attempted and not feedback.passed and "still unfinished" in str(feedback)
+
+    def zeroes_its_inputs(dout, w, x_shape, stride, padding):
+        dx = _loops()(dout, w, x_shape, stride, padding)
+        dout[...] = 0
+        w[...] = 0
+        return dx
+    feedback = check_input_gradient(zeroes_its_inputs)
+    assert feedback.passed and "changed dout and w in place" in str(feedback)
+
+    def zeroes_then_computes(dout, w, x_shape, stride, padding):
+        w[...] = 0
+        return _loops()(dout, w, x_shape, stride, padding)
+    feedback = check_input_gradient(zeroes_then_computes)
+    assert not feedback.passed and "changed w in place" in str(feedback)

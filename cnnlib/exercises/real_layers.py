@@ -190,14 +190,34 @@ def check_input_gradient(learner_function, which="all"):
     on the cases (which = "all", "public" or "hidden"); return checker Feedback naming the
     likely mistake, or a general hint."""
     cases = select_cases(make_cases(), which)
-    for case in cases:   # first: is the return value one real array at all?
+    mutated = ""
+    for number, case in enumerate(cases):   # first: one real array back, inputs left alone?
+        args = _copies(case.args)
         try:
-            got = learner_function(*_copies(case.args))
+            got = learner_function(*args)
+        except NotImplementedError:
+            if number == 0:
+                break   # not attempted yet: check_function says so
+            return Feedback(True, False, [f"Case '{case.name}': {EXERCISE} raised NotImplementedError after "
+                                          f"{number} case(s) ran: some branch of it is still unfinished."])
         except Exception:  # noqa: BLE001 - check_function reports it with the case
             break
+        changed = [name for name, before, after in zip(("dout", "w"), case.args, args)
+                   if not np.array_equal(before, after)]
+        if changed and not mutated:
+            mutated = (f"Note: {EXERCISE} changed {' and '.join(changed)} in place (case '{case.name}'). "
+                       "A backward pass must leave its inputs alone; the checker judged your answer on fresh copies.")
         problem = _return_problem(got, case.expected.shape)
         if problem:
-            return Feedback(True, False, [f"Case '{case.name}': {problem}"])
+            return Feedback(True, False, [f"Case '{case.name}': {problem}"] + ([mutated] if mutated else []))
+    feedback = _judge(learner_function, cases)
+    if mutated:
+        feedback.lines.append(mutated)
+    return feedback
+
+
+def _judge(learner_function, cases):
+    """check_function's verdict, with a named mistake or a general hint for any wrong answer."""
     feedback = check_function(learner_function, cases, MISTAKES, exercise=EXERCISE)
     if not feedback.attempted or feedback.passed or feedback.mistake:
         return feedback
