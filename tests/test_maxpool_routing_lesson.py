@@ -1,5 +1,7 @@
 """Tests for notebook 01's figures, explorer and exercise checker (cnnlib.*.maxpool_routing).
 
+The network itself (cnnlib.question1) is tested in test_question1.py.
+
 Oracles are independent of the code under test: finite differences of the loss,
 the asker's formulas written out with 1-based indices, and hand-written loops.
 """
@@ -22,20 +24,22 @@ from cnnlib.figures.maxpool_routing import (  # noqa: E402
     digit_and_kernel_figure,
     layer_one_figure,
     routing_figure,
+    routing_svg,
     window_winners,
 )
 from cnnlib.gradcheck import numerical_gradient, rel_error  # noqa: E402
 from notebook_support import solution_function  # noqa: E402
-from cnnlib.widgets.maxpool_routing import (  # noqa: E402
-    MaxpoolRoutingExplorer,
+from cnnlib.question1 import (  # noqa: E402
     loss_from_a1,
-    maxpool_routing_explorer,
     question1_example,
     question1_forward_backward,
     question1_parameters,
+)
+from cnnlib.widgets.maxpool_routing import (  # noqa: E402
+    MaxpoolRoutingExplorer,
+    maxpool_routing_explorer,
     routing_state,
     routing_summary_html,
-    window_entries,
 )
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_maxpool_gradient_routing.ipynb"
@@ -46,51 +50,7 @@ def _windows(a1):
     return a1.reshape(3, 2, 3, 2).transpose(0, 2, 1, 3).reshape(3, 3, 4)
 
 
-# ---------- the model ----------
-
-@pytest.mark.parametrize("digit_index, seed", [(0, 156), (5, 3), (42, 11)])
-def test_model_gradients_match_finite_differences(digit_index, seed):
-    x, y, _ = question1_example(digit_index)
-    params = question1_parameters(seed)
-    model = question1_forward_backward(x, y, params)
-    for name in ("w1", "b1", "w3", "b3"):
-        numeric = numerical_gradient(lambda _: question1_forward_backward(x, y, params)["loss"], params[name])
-        assert rel_error(model[f"dL_d{name}"], numeric) < 1e-6, name
-
-
-def test_model_follows_the_askers_equations():
-    x, y, _ = question1_example(0)
-    params = question1_parameters(156)
-    model = question1_forward_backward(x, y, params)
-    a1 = model["a1"][0, 0]
-    a2 = _windows(a1).max(axis=-1)                                   # eq. (11)
-    z3 = np.sum(a2.ravel() * params["w3"][:, 0]) + params["b3"][0]    # eq. (9)
-    a3 = 1 / (1 + np.exp(-z3))
-    assert np.allclose(model["a2"][0, 0], a2)
-    assert np.isclose(model["loss"], -np.log(a3))                    # y = 1 for a "0"
-    for p in range(1, 4):
-        for r in range(1, 4):                                          # eq. (8), entry by entry
-            assert np.isclose(model["dL_da2"][0, 0, p - 1, r - 1], (a3 - 1) * params["w3"][3 * (p - 1) + r - 1, 0])
-    assert np.count_nonzero(model["dL_da1"]) <= 9
-
-
-def test_example_and_parameters_are_checked():
-    x, y, label = question1_example(1)
-    assert x.shape == (1, 1, 8, 8) and label == 1 and y[0, 0] == 0.0
-    assert question1_example(0)[1][0, 0] == 1.0
-    assert {k: v.shape for k, v in question1_parameters(0).items()} == {
-        "w1": (1, 1, 3, 3), "b1": (1,), "w3": (9, 1), "b3": (1,)}
-    assert np.array_equal(question1_parameters(4)["w1"], question1_parameters(4)["w1"])
-    with pytest.raises(ValueError, match="digit_index"):
-        question1_example(1797)
-
-
 # ---------- the explorer's update logic ----------
-
-def test_window_entries_follow_eq_11():
-    assert window_entries(1, 1) == [(1, 1), (1, 2), (2, 1), (2, 2)]
-    assert window_entries(2, 3) == [(3, 5), (3, 6), (4, 5), (4, 6)]
-
 
 @pytest.mark.parametrize("digit_index, seed", [(0, 156), (3, 8), (100, 27)])
 def test_routing_state_against_independent_computation(digit_index, seed):
@@ -176,7 +136,10 @@ def test_explorer_wiring():
     assert isinstance(explorer, MaxpoolRoutingExplorer)
     assert explorer.state.window_row == 1 and explorer.state.winner == 0
     first_picture, first_summary = bytes(explorer.picture.value), explorer.summary.value
-    assert first_picture.startswith(b"\x89PNG")
+    assert first_picture.startswith(b"<svg") and explorer.picture.format == "svg+xml"
+    width = int(explorer.picture.width)       # shown at its natural size, never stretched
+    assert 400 <= width <= 1200 and explorer.picture.layout.max_width == f"{width}px"
+    assert f'width="{width}"'.encode() in first_picture
 
     explorer.window_row.value = 2
     assert explorer.state.window_row == 2 and explorer.state.entries[0] == (3, 1)
@@ -221,6 +184,20 @@ def test_figures_build_and_reject_bad_shapes():
         routing_figure(np.zeros((6, 6)), np.zeros((5, 5)))
     with pytest.raises(ValueError, match="a1"):
         routing_figure(np.zeros((2, 1, 6, 6)), np.zeros((6, 6)))
+
+
+def test_routing_svg_shows_the_values_winners_and_window():
+    import re
+    model = question1_forward_backward(*question1_example(0)[:2], question1_parameters(156))
+    svg, width, height = routing_svg(model["a1"], model["dL_da1"], window=(2, 1))
+    assert svg.startswith("<svg") and f'width="{width}" height="{height}"' in svg
+    assert width <= 1200 and height <= 520                                # fits a slide and 1400x900
+    assert min(float(size) for size in re.findall(r'font-size="([0-9.]+)"', svg)) >= 8   # readable
+    assert "0.64" in svg and "0.377" in svg and "<title>" in svg              # a1_{1,1}, its gradient; alt text
+    assert svg.count('stroke-dasharray') == 2                                # window (2, 1) in both grids
+    assert svg.count('stroke="black" stroke-width="2.5"') == 18               # 9 winners, framed twice
+    with pytest.raises(ValueError, match="dL_da1"):
+        routing_svg(np.zeros((6, 6)), np.zeros((5, 5)))
 
 
 # ---------- the exercise ----------
