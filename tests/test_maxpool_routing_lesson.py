@@ -28,7 +28,6 @@ from cnnlib.figures.maxpool_routing import (  # noqa: E402
     window_winners,
 )
 from cnnlib.gradcheck import numerical_gradient, rel_error  # noqa: E402
-from notebook_support import solution_function  # noqa: E402
 from cnnlib.question1 import (  # noqa: E402
     loss_from_a1,
     question1_example,
@@ -236,9 +235,24 @@ def test_cases_expected_values_are_right():
 
 
 
-def test_notebook_solution_passes():
-    feedback = check_maxpool_backward(solution_function(NOTEBOOK, "maxpool_backward"))
-    assert feedback.passed and "All 6 cases pass" in str(feedback)
+def _cells_tagged(tag):
+    notebook = json.loads(NOTEBOOK.read_text())
+    return [c for c in notebook["cells"] if tag in c["metadata"].get("tags", [])]
+
+
+def test_notebook_solution_passes_and_follows_the_solution_convention():
+    (cell,) = _cells_tagged("solution")
+    source = "".join(cell["source"])
+    assert cell["cell_type"] == "code" and cell["metadata"]["jupyter"]["source_hidden"] is True
+    assert cell["metadata"]["slideshow"]["slide_type"] == "skip"
+    assert source.startswith("# Solution (click to expand)\n")
+    assert source.rstrip().endswith("print(check_maxpool_backward(maxpool_backward))")
+    namespace = {"np": np}
+    exec(source.rsplit("print(", 1)[0], namespace)
+    feedback = check_maxpool_backward(namespace["maxpool_backward"])
+    assert feedback.passed and f"All {len(maxpool_cases())} cases pass" in str(feedback)
+    assert "<details>" not in NOTEBOOK.read_text()
+    assert [len(_cells_tagged(t)) for t in ("exercise", "exercise-stub", "exercise-check")] == [1, 1, 1]
 
 
 def test_notebook_stub_is_not_attempted():
