@@ -192,7 +192,7 @@ def test_routing_svg_shows_the_values_winners_and_window():
     assert svg.startswith("<svg") and f'width="{width}" height="{height}"' in svg
     assert width <= 1200 and height <= 520                                # fits a slide and 1400x900
     assert min(float(size) for size in re.findall(r'font-size="([0-9.]+)"', svg)) >= 8   # readable
-    assert "0.64" in svg and "0.377" in svg and "<title>" in svg              # a1_{1,1}, its gradient; alt text
+    assert "0.64" in svg and "0.38" in svg and "<title>" in svg              # a1_{1,1}, its gradient; alt text
     assert svg.count('stroke-dasharray') == 2                                # window (2, 1) in both grids
     assert svg.count('stroke="black" stroke-width="2.5"') == 18               # 9 winners, framed twice
     with pytest.raises(ValueError, match="dL_da1"):

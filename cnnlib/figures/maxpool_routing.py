@@ -128,8 +128,8 @@ def _svg_grid(values, left, top, cell, colours, decimals, title, winners, window
             x, y = left + j * cell, top + i * cell
             parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
                          f'fill="rgb({red},{green},{blue})" stroke="white" stroke-width="1"/>'
-                         f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4.5}" text-anchor="middle" '
-                         f'font-size="12" fill="{ink}">{rounded(values[i, j], decimals):g}</text>')
+                         f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4}" text-anchor="middle" '
+                         f'font-size="11" fill="{ink}">{rounded(values[i, j], decimals):g}</text>')
     for j in range(W):
         parts.append(f'<text x="{left + (j + 0.5) * cell}" y="{top + H * cell + 15}" '
                      f'text-anchor="middle" font-size="11" fill="#333">{j + 1}</text>')
@@ -156,12 +156,13 @@ _ALT = ("Left: the 6 by 6 map a1 with its 2 by 2 pooling windows and each window
         "framed. Right: the gradient dL/da1, zero (white) everywhere except at the framed maxima.")
 
 
-def routing_svg(a1, dL_da1, window=None, cell=44):
+def routing_svg(a1, dL_da1, window=None, cell=46):
     """The explorer's picture as SVG text (crisp at any zoom; numbers are real text).
 
     The same content as `routing_figure`: left a1 (6, 6) with the pooling grid and each
     window's max framed, right dL/da1 on a diverging scale centred at zero (white = 0).
-    window: optional 1-based (p, r), outlined dashed in both. Returns (svg, width, height).
+    window: optional 1-based (p, r), outlined dashed in both. Numbers have 2 decimals (the
+    explorer's table gives 4). Returns (svg, width, height).
     """
     a1 = _single_map(a1, "a1", (6, 6))
     dL_da1 = _single_map(dL_da1, "dL_da1", (6, 6))
@@ -178,7 +179,7 @@ def routing_svg(a1, dL_da1, window=None, cell=44):
              f'<rect width="{width}" height="{height}" fill="white"/>']
     parts += _svg_grid(a1, side, top, cell, value_colours, 2, "a⁽¹⁾, pooling windows, max framed",
                        winners, window)
-    parts += _svg_grid(dL_da1, side + 6 * cell + gap, top, cell, gradient_colours, 3,
+    parts += _svg_grid(dL_da1, side + 6 * cell + gap, top, cell, gradient_colours, 2,
                        "∂L/∂a⁽¹⁾ (white = exactly 0)", winners, window)
     parts.append("</svg>")
     return "".join(parts), width, height

@@ -85,7 +85,7 @@ def _number(value):
     return f"{round(float(value), 4) + 0.0:.4f}"
 
 
-_CELL = "padding: 2px 10px; text-align: right"
+_CELL = "padding: 0 10px; line-height: 1.3; text-align: right"
 
 
 def routing_summary_html(state):
@@ -102,19 +102,17 @@ def routing_summary_html(state):
     titles = ["input", "value", "role", "∂L/∂a⁽¹⁾", f"ΔL when nudged by {_number(state.nudge)}",
               "gradient × nudge"]
     header = "<tr>" + "".join(f'<th style="{_CELL}">{title}</th>' for title in titles) + "</tr>"
-    verdict = (f"Window (p, r) = ({p}, {r}): a⁽²⁾<sub>{p},{r}</sub> = {_number(state.values[state.winner])}, "
-               f"upstream ∂L/∂a⁽²⁾<sub>{p},{r}</sub> = {_number(state.upstream)}. ")
+    window = (f"window (p, r) = ({p}, {r}): a⁽²⁾<sub>{p},{r}</sub> = {_number(state.values[state.winner])}, "
+              f"upstream ∂L/∂a⁽²⁾<sub>{p},{r}</sub> = {_number(state.upstream)}")
     if state.tied > 1:
-        verdict += (f"{state.tied} inputs tie for the max; the library gives the gradient to the first one "
-                    "(row-major), like PyTorch. The max has no derivative here: a positive nudge to any "
-                    "tied input raises the max, a negative one does not.")
+        verdict = (f"{state.tied} inputs tie: the first one (row-major) takes the gradient, like PyTorch. "
+                   "No derivative here: a positive nudge to any tied input raises the max, a negative one does not.")
     else:
-        verdict += ("Only the winner's nudge moves the loss; a loser's stays exactly 0 "
-                    "until the nudge lifts it past the winner (or a big negative nudge sinks the winner "
-                    "below it).")
+        verdict = ("Only the winner's nudge moves the loss, until a nudge lifts a loser past it "
+                   "or sinks it below one.")
     table = f'<table style="border-collapse: collapse">{header}{"".join(rows)}</table>'
     return (f"<div><b>digit #{state.digit_index}</b> (a {state.label}, y = {state.y:g}), weights seed "
-            f"{state.seed}, loss L = {_number(state.loss)}<br>{verdict}{table}</div>")
+            f"{state.seed}, loss L = {_number(state.loss)}; {window}<br>{verdict}{table}</div>")
 
 
 class MaxpoolRoutingExplorer(widgets.VBox):
