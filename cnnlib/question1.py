@@ -128,7 +128,7 @@ def question1_forward_backward(x, y, params):
     dL_dz1 = relu_backward(dL_da1, relu_cache)
     _, dL_dw1, dL_db1 = conv2d_backward(dL_dz1, conv_cache)
     arrays = {
-        "z1": z1, "a1": a1, "a2": a2, "z3": z3, "a3": a3, "pool_winners": pool_cache[2],
+        "z1": z1, "a1": a1, "a2": a2, "z3": z3, "a3": a3, "pool_winners": pool_cache.winners,
         "dL_da3": dL_da3, "dL_dz3": dL_dz3, "dL_da2": dL_da2, "dL_da1": dL_da1, "dL_dz1": dL_dz1,
         "dL_dw1": dL_dw1, "dL_db1": dL_db1, "dL_dw3": dL_dw3, "dL_db3": dL_db3,
     }

@@ -31,7 +31,7 @@ def window_winners(a1, size=2):
     """0-based (row, col) in a1 of each pooling window's winner, as the library picks it
     (first maximum in row-major order). a1 (H, W) -> dict {(p, r) 1-based: (row, col)}."""
     a1 = _single_map(a1, "a1")
-    _, (_, _, winners, _, _) = maxpool2d_forward(a1[None, None], size)
+    winners = maxpool2d_forward(a1[None, None], size)[1].winners
     positions = {}
     for p in range(winners.shape[2]):
         for r in range(winners.shape[3]):
