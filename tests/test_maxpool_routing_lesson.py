@@ -321,3 +321,83 @@ def test_an_unrecognised_wrong_answer_gets_a_general_hint():
     assert not feedback.passed and feedback.mistake == "" and "Hint:" in str(feedback)
     feedback = check_maxpool_backward(lambda dout, x, size, stride: np.zeros((1,)))
     assert not feedback.passed and "wrong shape" in str(feedback)
+
+
+# ---------- the notebook's conventions (issues 11 and 13) ----------
+
+def _notebook_cells():
+    return json.loads(NOTEBOOK.read_text())["cells"]
+
+
+def test_verdict_table_and_question_come_first():
+    cells = _notebook_cells()
+    verdict, question = "".join(cells[0]["source"]), "".join(cells[1]["source"])
+    assert cells[0]["cell_type"] == cells[1]["cell_type"] == "markdown" and verdict.startswith("# 01")
+    for row in ("exactly 0", "right only if", r"\mathrm{flatten}(a^{[2]})", "ReLU}'(0)", r"x \star", "eqs. (5)–(8)"):
+        assert row in verdict, row
+    anchors = set(__import__("re").findall(r"\]\(#([\w-]+)\)", verdict))
+    text = NOTEBOOK.read_text()
+    assert anchors and all(f'id=\\"{a}\\"' in text for a in anchors), anchors
+    question = " ".join(question.split())
+    assert "in our words" in question and "How do I propagate errors back" in question
+    assert "shared/" not in text and "questions/q1" not in text
+
+
+def test_proofs_are_folded_and_visible_code_is_down_by_a_third():
+    visible = 0
+    for cell in _notebook_cells():
+        meta, source = cell["metadata"], "".join(cell["source"])
+        assert meta.get("slideshow", {}).get("slide_type") in ("slide", "subslide", "fragment", "-", "skip", "notes")
+        if "proof" in meta.get("tags", []):
+            assert meta["jupyter"]["source_hidden"] is True and meta["slideshow"]["slide_type"] == "skip"
+            assert source.startswith("# Proof: ") and "assert" in source
+        elif cell["cell_type"] == "code" and not meta.get("jupyter", {}).get("source_hidden"):
+            visible += sum(1 for line in source.splitlines() if line.strip())
+            if meta["slideshow"]["slide_type"] != "skip":
+                assert all(len(line) <= 88 for line in source.splitlines()), source[:60]
+    assert visible <= 243 * 2 // 3, visible
+
+
+def test_every_main_slide_has_speaker_notes():
+    cells = _notebook_cells()
+    kinds = [c["metadata"]["slideshow"]["slide_type"] for c in cells]
+    for k, kind in enumerate(kinds):
+        if kind == "slide":
+            following = kinds[k + 1:]
+            until_next = following[:following.index("slide")] if "slide" in following else following
+            assert "notes" in until_next, "".join(cells[k]["source"])[:60]
+    for cell, kind in zip(cells, kinds):
+        if kind == "notes":
+            text = "".join(cell["source"])
+            assert "Time:" in text and "Ask the room:" in text and "Misconception to expect:" in text
+
+
+def test_torch_tie_check_prints_the_same_text_without_torch():
+    proof = next("".join(c["source"]) for c in _notebook_cells() if "PyTorch's max_pool2d (checked" in "".join(c["source"]))
+    import contextlib
+    import io
+    import sys
+    import cnnlib as cl
+    from cnnlib.pool import maxpool2d_backward, maxpool2d_forward
+    a1 = np.random.default_rng(0).uniform(-1, 1, (1, 1, 6, 6))
+    _, cache = maxpool2d_forward(a1, 2)
+    namespace = {"np": np, "cl": cl, "a1": a1, "dL_da2": np.ones((1, 1, 3, 3)) * 0.3,
+                 "tied_window": np.array([[[[0.5, 0.2], [0.5, 0.1]]]])}
+    outputs = []
+    for hide_torch in (False, True):
+        saved = sys.modules.get("torch")
+        if hide_torch:
+            sys.modules["torch"] = None          # import torch now raises ImportError
+        try:
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                exec(proof, dict(namespace))
+            outputs.append(buffer.getvalue())
+        finally:
+            if hide_torch:
+                if saved is None:
+                    del sys.modules["torch"]
+                else:
+                    sys.modules["torch"] = saved
+    assert outputs[0] == outputs[1] and "like PyTorch's max_pool2d" in outputs[0]
+    assert maxpool2d_backward(np.ones((1, 1, 3, 3)), cache).sum() == 9
