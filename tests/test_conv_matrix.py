@@ -155,3 +155,25 @@ def test_float32_stays_float32_and_integers_become_float64():
     assert conv_matrix(np.ones((2, 2), np.float32), (3, 3)).dtype == np.float32
     assert conv_matrix(np.ones((2, 2), int), (3, 3)).dtype == np.float64
     assert im2col_matrix(np.ones((3, 3), np.float32), (2, 2)).dtype == np.float32
+
+
+def test_figure_draws_one_label_per_weight_entry_readable_and_slide_sized():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cnnlib.figures.conv_matrix import MIN_FONT_PT, conv_matrix_figure
+    for stride, padding in [(1, 0), (2, 0), (1, 1)]:
+        fig = conv_matrix_figure((3, 3), (5, 5), stride=stride, padding=padding)
+        index = weight_index_matrix((3, 3), (5, 5), stride, padding)
+        texts = fig.axes[0].texts
+        labels = [t.get_text() for t in texts]
+        assert sum(label.startswith("w") for label in labels) == np.count_nonzero(index >= 0)
+        assert labels.count("0") == np.count_nonzero(index < 0)
+        # The label in row 0 at the first nonzero column is w11 (1-based, as the question writes it).
+        first = next(t for t in texts if t.get_text().startswith("w"))
+        assert first.get_text() == "w" + str(index[0][index[0] >= 0][0] // 3 + 1) + str(index[0][index[0] >= 0][0] % 3 + 1)
+        width_px, height_px = fig.get_size_inches() * 90
+        assert width_px <= 1200 and height_px <= 520
+        assert min(t.get_fontsize() for t in texts) >= MIN_FONT_PT and MIN_FONT_PT * 90 / 72 >= 8
+        plt.close(fig)
