@@ -65,7 +65,7 @@ def step_through_figure(layout, positions=None, columns=3):
     panels = len(positions) + 1
     rows = -(-panels // columns)
     size = layout.padded_delta.shape
-    fig = Figure(figsize=(3.1 * columns, 3.2 * rows * size[0] / max(size[1], 1) + 0.5))
+    fig = Figure(figsize=(3.1 * columns, 2.6 * rows * size[0] / max(size[1], 1) + 0.5))   # <= 520 px tall for slides
     axes = fig.subplots(rows, columns, squeeze=False)
     kH, kW = layout.kernel.shape
     labels = _weight_labels((kH, kW), rotated=True)
@@ -128,14 +128,14 @@ def scatter_gather_figure(layout, m, n):
     left.set_title(f"scatter: $z^l_{{{m},{n}}}$ fed {len(terms)} output(s)\n(boxed; label = its weight)",
                    fontsize=9)
     left.set_xlabel(r"$\delta^{l+1}$")
-    show_grid(right, layout.padded_delta, gradient=True, decimals=1, fontsize=7)
+    show_grid(right, layout.padded_delta, gradient=True, decimals=1, fontsize=7.5)
     _outline_real_delta(right, layout)
     top, left_col = gather_window(layout, m, n)
     highlight_window(right, top, left_col, kH, kW, color="black", linewidth=2.5)
     labels = _weight_labels((kH, kW), rotated=True)
     for a in range(kH):
         for b in range(kW):
-            _write_label(right, left_col + b, top + a, labels[a, b], 6)
+            _write_label(right, left_col + b, top + a, labels[a, b], 7)
     value = layout.input_gradient[m - 1, n - 1]
     right.set_title(f"gather: rot180($w$) over padded $\\delta^{{l+1}}$\n"
                     f"$\\delta^l_{{{m},{n}}}$ = {rounded(value, 4):g}", fontsize=9)
@@ -165,7 +165,7 @@ def pipeline_figure(layout):
         (layout.input_gradient, f"6. crop P = {_pair_text((ph, pw))} per side:\n$\\delta^l$"),
     ]
     widths = [max(values.shape[1], 2) for values, _ in panels]
-    fig = Figure(figsize=(9.6, 7.4), layout="constrained")
+    fig = Figure(figsize=(9.6, 5.7), layout="constrained")   # <= 520 px tall for slides
     axes = []
     for row, subfigure in enumerate(fig.subfigures(2, 1)):   # two rows of three steps
         axes.extend(subfigure.subplots(1, 3, gridspec_kw={"width_ratios": widths[3 * row:3 * row + 3]}))
