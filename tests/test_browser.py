@@ -146,6 +146,7 @@ SPECS = [
         controls=_controls("full-convolution", "kernel_size", "stride", "padding", "row", "col"),
         outputs={"cnnlib-full-convolution-summary": _full_convolution_summary},
         images=["cnnlib-full-convolution-image"],
+        box="cnnlib-full-convolution",
         steps=[Step("row", 1), Step("col", -1), Step("stride", 1), Step("padding", 1),
                Step("kernel_size", -1), Step("stride", -1)],
     ),
