@@ -182,7 +182,7 @@ def pipeline_figure(layout):
 
 # ---------------------------------------------------------------- the explorer's picture (SVG)
 
-SVG_CELL = 30          # px per grid cell at natural size
+SVG_CELL = 28          # px per grid cell at natural size
 _SVG_GAP = 36          # px between panels
 _SVG_TOP = 52          # px for the two title lines above each panel
 _FONT = "font-family:DejaVu Sans,Arial,sans-serif"
