@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from ..plot import GRADIENT_CMAP, diverging_norm, highlight_window, rounded, show_grid
 from ..single_map import gather_window, scatter_terms
+from ..single_map import full_convolution_layout  # noqa: F401  (old import path; the math lives in single_map)
 
 
 def _require_position(layout, m, n):
