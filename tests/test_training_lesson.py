@@ -90,3 +90,37 @@ def test_learning_rate_control_holds_exact_rates():
     explorer = TrainingExplorer(train_now=False)
     assert explorer.learning_rate.value == 0.03 and explorer.learning_rate.label == "0.03"
     assert [value for _, value in explorer.learning_rate.options] == [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
+
+
+def _png_size(png):
+    import struct
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+def test_curves_shown_at_natural_size_and_rendered_at_twice_the_pixels():
+    explorer = TrainingExplorer(epochs=2, restarts=1)
+    width, height = _png_size(explorer.curves.value)
+    shown = (int(explorer.curves.width), int(explorer.curves.height))
+    assert (width, height) == (2 * shown[0], 2 * shown[1])         # crisp at device-pixel ratio 2
+    fig = training_curves_figure(explorer.state.history, size=(6.4, 2.4))
+    assert shown == (round(6.4 * fig.dpi), round(2.4 * fig.dpi))  # the figure's own size: never stretched
+    plt.close(fig)
+    assert explorer.curves.layout.max_width == "100%"
+    assert "0 vs 1" in explorer.curves.tooltip and percent(explorer.state.test_accuracy) in explorer.curves.tooltip
+
+
+def test_train_moves_the_progress_bar_epoch_by_epoch():
+    explorer = TrainingExplorer(epochs=3, restarts=2, train_now=False)
+    seen = []
+    explorer.progress.observe(lambda change: seen.append(change["new"]), names="value")
+    explorer.train_button.click()
+    assert seen == [1, 2, 3, 4, 5, 6] and explorer.progress.max == 6
+
+
+def test_show_draws_a_given_result_without_training():
+    result = retrain(3, 8, epochs=2, restarts=1)
+    explorer = TrainingExplorer(train_now=False)
+    explorer.show(result)
+    assert explorer.summary.value == result_html(result) and explorer.state is None
+    assert "3 vs 8" in explorer.curves.tooltip
