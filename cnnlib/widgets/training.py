@@ -31,13 +31,6 @@ def crisp_png(fig, ratio=PIXEL_RATIO):
     return buffer.getvalue(), width, height
 
 
-def curves_alt_text(result):
-    """The picture's alternative text: what the curves show, in words."""
-    return (f"Training and held-out loss (log scale) and accuracy per epoch, {result.first} vs {result.second}, "
-            f"{result.num_kernels} kernel(s), learning rate {result.learning_rate:g}: held-out accuracy "
-            f"{percent(result.test_accuracy)} after {result.epochs} epochs.")
-
-
 @dataclass
 class RetrainResult:
     """What the explorer shows after one press of Train.
@@ -60,13 +53,14 @@ class RetrainResult:
 
 
 def retrain(first=0, second=1, num_kernels=1, learning_rate=0.03, epochs=30, restarts=3, seed=0,
-            on_epoch=None):
+            on_epoch=None, split_seed=None):
     """Split the two digits (seeded, stratified), train the question-1 model with
-    `num_kernels` kernels from `restarts` initialisations, keep the lowest training loss.
+    `num_kernels` kernels from `restarts` initialisations (seeds seed, seed+1, ...), keep the
+    lowest training loss. The split's seed is `split_seed`, or `seed` if it is None.
 
     on_epoch(done, total): progress callback, as in `train_best_of`. Returns a RetrainResult.
     """
-    split = train_test_split_pair(first, second, seed=seed)
+    split = train_test_split_pair(first, second, seed=seed if split_seed is None else split_seed)
     history = train_best_of(split, num_kernels=num_kernels, restarts=restarts, seed=seed, epochs=epochs,
                             learning_rate=learning_rate, on_epoch=on_epoch)
     return RetrainResult(
@@ -120,7 +114,9 @@ class TrainingExplorer(widgets.VBox):
         self.train_button = widgets.Button(description="Train", button_style="primary")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
         width, height = (round(v * 90) for v in CURVES_SIZE)
-        self.curves = widgets.Image(format="png", width=str(width), height=str(height),   # natural size
+        # Natural size (no stretching). No `tooltip` for alt text: the static site's widget manager
+        # cannot draw an Image that has one; the notebook describes the picture in words instead.
+        self.curves = widgets.Image(format="png", width=str(width), height=str(height),
                                     layout=widgets.Layout(max_width="100%", height="auto"))
         self.summary = widgets.HTML()
         for name in ("first_digit", "second_digit", "num_kernels", "learning_rate", "epochs",
@@ -168,7 +164,6 @@ class TrainingExplorer(widgets.VBox):
         png, width, height = crisp_png(training_curves_figure(result.history, title=title, size=CURVES_SIZE))
         self.curves.width, self.curves.height = str(width), str(height)
         self.curves.value = png
-        self.curves.tooltip = curves_alt_text(result)
         self.summary.value = result_html(result)
 
 
