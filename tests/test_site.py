@@ -16,7 +16,7 @@ import pytest
 
 from browser_support import (
     ARTIFACTS, NOTEBOOKS, UNRENDERED_VIEWS_JS, PageWatch, chromium_context, error_text_on, require_browser,
-    skip_or_fail, static_widget_views,
+    series_site, skip_or_fail, static_widget_views,
 )
 from cnnlib import site
 
@@ -32,13 +32,7 @@ def _build(notebooks_dir, out_dir, **options):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    if not site.series_notebooks(NOTEBOOKS):
-        pytest.fail(f"no NN_topic.ipynb notebooks in {NOTEBOOKS}")
-    started = time.perf_counter()
-    report = _build(NOTEBOOKS, tmp_path_factory.mktemp("site") / "site")
-    report.seconds = time.perf_counter() - started
-    print(f"site built in {report.seconds:.1f} s: {len(report.files)} pages")
-    return report
+    return series_site(tmp_path_factory)
 
 
 class _Loads(HTMLParser):
