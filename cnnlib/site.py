@@ -684,6 +684,48 @@ def check_slides(notebooks, out_dir=None, cache_dir=None, log=print):
     return measured, slide_problems(measured)
 
 
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+AXE_RUN_JS = """async (selector) => {
+  const context = selector ? document.querySelector(selector) : document;
+  const result = await axe.run(context, {resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
+    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+    examples: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + n.html.slice(0, 120))}));
+}"""
+
+
+def axe_script(cache_dir=None):
+    """Path of axe-core's axe.min.js (npm, cached like the site's assets; never shipped in the site)."""
+    (spec, name), = TEST_PACKAGES.items()
+    return fetch_package(spec, Path(cache_dir) if cache_dir else default_cache_dir()) / name
+
+
+def axe_violations(context, path, cache_dir=None):
+    """Serious and critical axe-core violations of one built page or deck:
+    [(where, rule id, impact, count, help, examples)]. A deck is checked slide by slide."""
+    is_deck = Path(path).name.endswith(".slides.html")
+    page = open_built(context, path, slides=is_deck)
+    page.add_script_tag(path=str(axe_script(cache_dir)))
+    found = []
+    if is_deck:
+        slides = page.evaluate("() => [...document.querySelectorAll('.reveal .slides > section')]"
+                               ".map(s => s.querySelectorAll(':scope > section').length || 1)")
+        places = [(h, v) for h, count in enumerate(slides) for v in range(count)]
+    else:
+        places = [None]
+    for place in places:
+        if place:
+            page.evaluate("([h, v]) => { Reveal.slide(h, v); document.querySelectorAll("
+                          "'.reveal .fragment').forEach(f => f.classList.add('visible')); }", list(place))
+            page.wait_for_timeout(50)
+        where = f"{Path(path).name} slide {place[0]}.{place[1]}" if place else Path(path).name
+        for v in page.evaluate(AXE_RUN_JS, ".reveal .slides section.present" if place else None):
+            found.append((where, v["id"], v["impact"], v["count"], v["help"], v["examples"]))
+    page.close()
+    return found
+
+
 def write_pdfs(report, slides=True, log=None):
     """Print every page of a built site (and its decks, one slide a page) to PDF beside it.
     Returns the PDF paths."""
@@ -697,8 +739,12 @@ def write_pdfs(report, slides=True, log=None):
                 pdf = path.with_suffix(".pdf")
                 page = open_built(context, path, slides=is_deck, query="?print-pdf" if is_deck else "")
                 if is_deck:
-                    page.pdf(path=str(pdf), width=f"{SLIDE_WIDTH}px", height=f"{SLIDE_HEIGHT}px",
-                             print_background=True)
+                    # reveal's print mode sets @page to its slide size (plus margin): one slide a page
+                    # (Chromium adds a blank last page: print exactly reveal's pages)
+                    page.wait_for_selector(".pdf-page", state="attached", timeout=30_000)
+                    count = page.evaluate("() => document.querySelectorAll('.pdf-page').length")
+                    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True,
+                             page_ranges=f"1-{count}")
                 else:
                     page.emulate_media(media="print")
                     page.pdf(path=str(pdf), format="A4", print_background=True,
