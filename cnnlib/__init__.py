@@ -8,7 +8,16 @@ from .conv import conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d
 from .gradcheck import check_layer_gradients, check_loss_gradient, numerical_gradient, rel_error
 from .linear import dense_backward, dense_forward, flatten_backward, flatten_forward
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, mean_squared_error, squared_error
-from .pool import maxpool2d_backward, maxpool2d_backward_naive, maxpool2d_forward, maxpool2d_forward_naive
+from .pool import (
+    avgpool2d_backward,
+    avgpool2d_backward_naive,
+    avgpool2d_forward,
+    avgpool2d_forward_naive,
+    maxpool2d_backward,
+    maxpool2d_backward_naive,
+    maxpool2d_forward,
+    maxpool2d_forward_naive,
+)
 from .signal import convolve2d, correlate2d, dilate, pad2d, rot180
 
 __version__ = "0.1.0"
@@ -16,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "conv2d_forward", "conv2d_backward", "conv2d_forward_naive", "conv2d_backward_naive",
     "maxpool2d_forward", "maxpool2d_backward", "maxpool2d_forward_naive", "maxpool2d_backward_naive",
+    "avgpool2d_forward", "avgpool2d_backward", "avgpool2d_forward_naive", "avgpool2d_backward_naive",
     "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
     "flatten_forward", "flatten_backward", "dense_forward", "dense_backward",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "mean_squared_error", "squared_error",

@@ -1,4 +1,4 @@
-"""2-D max-pooling layer.
+"""2-D pooling layers: max-pool and average pooling.
 
 Layout NCHW: x (N, C, H, W) -> out (N, C, Ho, Wo), Ho = (H - size_h) // stride_h + 1.
 
@@ -8,9 +8,15 @@ maximum in row-major order within the window wins (as PyTorch does), so a tied
 window still passes its gradient on exactly once. Where windows overlap
 (stride < size) an input can win several windows; its gradients add up.
 
+Average pooling: out = mean of each window; backward, each window's upstream
+gradient is *shared*: every one of its size_h*size_w inputs gets dout / (size_h*size_w)
+(the right rule for this layer, and the classic wrong answer for max-pool).
+
 Two implementations with one cache format: `*_naive` loops over windows
 (read these first); the default one does the same with numpy in bulk.
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from .checks import (
@@ -132,4 +138,99 @@ def maxpool2d_backward(dout, cache):
         routed = dout * (winners == offset)
         target = _offset_slice(dx, *divmod(offset, kw), stride, dout.shape[2:])
         target += routed
+    return dx
+
+
+# --- average pooling ---------------------------------------------------------------
+
+class AvgPool2dCache(NamedTuple):
+    """What avgpool2d_forward hands to avgpool2d_backward: only shapes, no values
+    (the backward of a mean does not depend on the inputs)."""
+
+    x_shape: tuple
+    dtype: np.dtype
+    size: tuple
+    stride: tuple
+
+
+def _check_avg_dout(dout, cache):
+    if not isinstance(cache, AvgPool2dCache):
+        raise TypeError(
+            f"avgpool2d backward needs the AvgPool2dCache returned by avgpool2d_forward, "
+            f"got {type(cache).__name__}"
+        )
+    (N, C, H, W), dtype, size, stride = cache
+    out_shape = (N, C) + tuple(output_size(n, k, s, 0) for n, k, s in zip((H, W), size, stride))
+    dout = as_float_array(dout, "dout")
+    require_shape(dout, out_shape, "dout", "the forward output's shape")
+    require_finite(dout, "dout")
+    return dout.astype(dtype, copy=False)
+
+
+def avgpool2d_forward_naive(x, size=2, stride=None):
+    """Average pooling, forward, as loops over windows.
+
+    x (N, C, H, W); size, stride: int or (h, w) pair, stride defaults to size
+    -> out (N, C, Ho, Wo), cache. out[n, c, i, j] = mean of the window at (i, j).
+    """
+    x, (kh, kw), (sh, sw), (Ho, Wo) = _check_pool_inputs(x, size, stride)
+    require_finite(x, "x")
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    out[n, c, i, j] = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].mean()
+    return out, AvgPool2dCache(x.shape, x.dtype, (kh, kw), (sh, sw))
+
+
+def avgpool2d_backward_naive(dout, cache):
+    """Average pooling, backward, as loops: each window shares its dout equally,
+    dout / (size_h * size_w) to every input it read.
+
+    dout (N, C, Ho, Wo), cache -> dx (N, C, H, W).
+    """
+    dout = _check_avg_dout(dout, cache)
+    x_shape, _, (kh, kw), (sh, sw) = cache
+    dx = np.zeros(x_shape, dtype=dout.dtype)
+    N, C, Ho, Wo = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    # += : where windows overlap (stride < size) an input collects from each.
+                    dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[n, c, i, j] / (kh * kw)
+    return dx
+
+
+def avgpool2d_forward(x, size=2, stride=None):
+    """Average pooling, forward (vectorised; same result and cache as the naive version).
+
+    x (N, C, H, W); size, stride: int or (h, w) pair, stride defaults to size
+    -> out (N, C, Ho, Wo), cache. The sum over each window is a sum over the
+    kh*kw offsets (a, b) of one strided slice of x each.
+    """
+    x, (kh, kw), stride, out_hw = _check_pool_inputs(x, size, stride)
+    require_finite(x, "x")
+    out = np.zeros(x.shape[:2] + out_hw, dtype=x.dtype)
+    for offset in range(kh * kw):
+        out += _offset_slice(x, *divmod(offset, kw), stride, out_hw)
+    out /= kh * kw
+    return out, AvgPool2dCache(x.shape, x.dtype, (kh, kw), stride)
+
+
+def avgpool2d_backward(dout, cache):
+    """Average pooling, backward (vectorised): dout / (kh*kw) added onto the strided
+    slice of every window offset; `+=` accumulates where windows overlap.
+
+    dout (N, C, Ho, Wo), cache -> dx (N, C, H, W). Rows/columns no window covers get 0.
+    """
+    dout = _check_avg_dout(dout, cache)
+    x_shape, _, (kh, kw), stride = cache
+    dx = np.zeros(x_shape, dtype=dout.dtype)
+    share = dout / (kh * kw)
+    for offset in range(kh * kw):
+        target = _offset_slice(dx, *divmod(offset, kw), stride, dout.shape[2:])
+        target += share
     return dx

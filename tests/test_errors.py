@@ -22,8 +22,8 @@ def conv_cache(x_shape=(1, 1, 4, 4), w_shape=(1, 1, 3, 3), **options):
     return cl.conv2d_forward(ones(x_shape), ones(w_shape), ones(w_shape[0]), **options)[1]
 
 
-def pool_cache(x_shape=(1, 1, 4, 4), **options):
-    return cl.maxpool2d_forward(np.arange(float(np.prod(x_shape))).reshape(x_shape), **options)[1]
+def pool_cache(x_shape=(1, 1, 4, 4), forward=cl.maxpool2d_forward, **options):
+    return forward(np.arange(float(np.prod(x_shape))).reshape(x_shape), **options)[1]
 
 
 S = re.escape  # shapes in messages are literal text like "(1, 2, 5, 5)"
@@ -77,7 +77,11 @@ def test_conv_backward_rejects_bad_dout(backward):
         backward(nan_at_start((1, 1, 2, 2)), cache)
 
 
-@pytest.mark.parametrize("forward", [cl.maxpool2d_forward, cl.maxpool2d_forward_naive])
+ALL_POOL_FORWARDS = [cl.maxpool2d_forward, cl.maxpool2d_forward_naive,
+                     cl.avgpool2d_forward, cl.avgpool2d_forward_naive]
+
+
+@pytest.mark.parametrize("forward", ALL_POOL_FORWARDS)
 @pytest.mark.parametrize("x_shape, options, message", [
     ((1, 4, 4), {}, S("x must be 4-D (N, C, H, W), got shape (1, 4, 4)")),
     ((1, 1, 1, 3), {"size": 2}, S("pool window (2, 2) is larger than the padded input (1, 3)")),
@@ -92,15 +96,18 @@ def test_pool_forward_rejects(forward, x_shape, options, message):
         forward(ones(x_shape), **options)
 
 
-@pytest.mark.parametrize("forward", [cl.maxpool2d_forward, cl.maxpool2d_forward_naive])
+@pytest.mark.parametrize("forward", ALL_POOL_FORWARDS)
 def test_pool_forward_rejects_nan(forward):
     with pytest.raises(ValueError, match=S("x of shape (1, 1, 2, 2) contains NaN")):
         forward(nan_at_start((1, 1, 2, 2)))
 
 
-@pytest.mark.parametrize("backward", [cl.maxpool2d_backward, cl.maxpool2d_backward_naive])
-def test_pool_backward_rejects_bad_dout(backward):
-    cache = pool_cache()  # forward output (1, 1, 2, 2)
+@pytest.mark.parametrize("forward, backward", [
+    (cl.maxpool2d_forward, cl.maxpool2d_backward), (cl.maxpool2d_forward, cl.maxpool2d_backward_naive),
+    (cl.avgpool2d_forward, cl.avgpool2d_backward), (cl.avgpool2d_forward, cl.avgpool2d_backward_naive),
+])
+def test_pool_backward_rejects_bad_dout(forward, backward):
+    cache = pool_cache(forward=forward)  # forward output (1, 1, 2, 2)
     with pytest.raises(ValueError, match=S("dout must have shape (1, 1, 2, 2)") + ".*" + S("got (1, 1, 4, 4)")):
         backward(ones((1, 1, 4, 4)), cache)
     with pytest.raises(ValueError, match=S("dout of shape (1, 1, 2, 2) must be finite")):
@@ -231,6 +238,7 @@ def _make_calls():
     conv_out, conv_cache_ = cl.conv2d_forward(x, w, b, **conv_options)
     pool_x = rng.standard_normal((2, 2, 5, 5))
     pool_out, pool_cache_ = cl.maxpool2d_forward(pool_x, 2, 1)
+    avg_out, avg_cache = cl.avgpool2d_forward(pool_x, 2, 1)
     dense_x, dense_w, dense_b = rng.standard_normal((4, 3)), rng.standard_normal((3, 2)), rng.standard_normal(2)
     dense_out, dense_cache = cl.dense_forward(dense_x, dense_w, dense_b)
     a = rng.uniform(0.1, 0.9, (3, 2))
@@ -250,6 +258,11 @@ def _make_calls():
         ("maxpool2d_backward", cl.maxpool2d_backward, (rng.standard_normal(pool_out.shape), pool_cache_), {}),
         ("maxpool2d_backward_naive", cl.maxpool2d_backward_naive,
          (rng.standard_normal(pool_out.shape), pool_cache_), {}),
+        ("avgpool2d_forward", cl.avgpool2d_forward, (pool_x, 2, 1), {}),
+        ("avgpool2d_forward_naive", cl.avgpool2d_forward_naive, (pool_x, 2, 1), {}),
+        ("avgpool2d_backward", cl.avgpool2d_backward, (rng.standard_normal(avg_out.shape), avg_cache), {}),
+        ("avgpool2d_backward_naive", cl.avgpool2d_backward_naive,
+         (rng.standard_normal(avg_out.shape), avg_cache), {}),
         ("relu_forward", cl.relu_forward, (z,), {}),
         ("relu_backward", cl.relu_backward, (rng.standard_normal(relu_out.shape), relu_cache), {}),
         ("sigmoid_forward", cl.sigmoid_forward, (z,), {}),

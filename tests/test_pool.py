@@ -158,3 +158,98 @@ def test_infinite_inputs_are_fine():
     out, cache = cl.maxpool2d_forward(as_map([[-np.inf, 1], [np.inf, 0]]), 2)
     assert out[0, 0, 0, 0] == np.inf
     np.testing.assert_array_equal(cl.maxpool2d_backward(as_map([[2.0]]), cache)[0, 0], [[0, 0], [2, 0]])
+
+
+# --- average pooling -----------------------------------------------------------------
+
+AVG_IMPLEMENTATIONS = {
+    "naive": (cl.avgpool2d_forward_naive, cl.avgpool2d_backward_naive),
+    "vectorised": (cl.avgpool2d_forward, cl.avgpool2d_backward),
+}
+parametrize_avg = pytest.mark.parametrize("name", AVG_IMPLEMENTATIONS)
+
+
+@parametrize_avg
+def test_avgpool_shares_each_window_gradient_equally(name):
+    forward, backward = AVG_IMPLEMENTATIONS[name]
+    x = as_map([[1, 5, 0, 2],
+                [3, 2, 7, 1],
+                [0, 4, 6, 9],
+                [8, 1, -2, 3]])
+    out, cache = forward(x, 2)
+    np.testing.assert_array_equal(out[0, 0], [[11 / 4, 10 / 4], [13 / 4, 16 / 4]])
+    dx = backward(as_map([[4, 8], [12, -16]]), cache)
+    np.testing.assert_array_equal(dx[0, 0], [[1, 1, 2, 2],
+                                             [1, 1, 2, 2],
+                                             [3, 3, -4, -4],
+                                             [3, 3, -4, -4]])
+
+
+@parametrize_avg
+def test_avgpool_overlapping_windows_accumulate(name):
+    forward, backward = AVG_IMPLEMENTATIONS[name]
+    x = as_map([[1, 2, 3],
+                [4, 9, 5],
+                [6, 7, 8]])
+    out, cache = forward(x, 2, stride=1)
+    np.testing.assert_array_equal(out[0, 0], [[16 / 4, 19 / 4], [26 / 4, 29 / 4]])
+    dx = backward(as_map([[4, 8], [12, 16]]), cache)
+    # The centre is in all four windows: (4 + 8 + 12 + 16) / 4; each corner in one.
+    np.testing.assert_array_equal(dx[0, 0], [[1, 3, 2],
+                                             [4, 10, 6],
+                                             [3, 7, 4]])
+
+
+@parametrize_avg
+def test_avgpool_rows_no_window_covers_get_zero(name):
+    forward, backward = AVG_IMPLEMENTATIONS[name]
+    x = np.arange(35.0).reshape(1, 1, 5, 7)
+    out, cache = forward(x, (2, 3), stride=(3, 2))  # rows 2 and 4 and column 6 unread
+    assert out.shape == (1, 1, 2, 3)
+    np.testing.assert_array_equal(out[0, 0, 1, 2], x[0, 0, 3:5, 4:7].mean())
+    dx = backward(np.ones((1, 1, 2, 3)), cache)
+    expected = np.zeros((5, 7))
+    expected[[0, 1, 3, 4], :] = [1, 1, 2, 1, 2, 1, 1]
+    expected /= 6
+    np.testing.assert_allclose(dx[0, 0], expected, rtol=1e-15)
+    assert np.all(dx[0, 0, 2] == 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(config=pool_configs())
+def test_avgpool_naive_and_vectorised_agree(dtype, config):
+    rng = np.random.default_rng(config["seed"])
+    x = rng.standard_normal(config["x_shape"]).astype(dtype)
+    dout = rng.standard_normal(pool_output_shape(config)).astype(dtype)
+    out_loop, cache_loop = cl.avgpool2d_forward_naive(x, config["size"], config["stride"])
+    out_fast, cache_fast = cl.avgpool2d_forward(x, config["size"], config["stride"])
+    assert out_loop.dtype == out_fast.dtype == dtype and out_loop.shape == pool_output_shape(config)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-14
+    assert cl.rel_error(out_loop, out_fast) < tolerance
+    assert cache_loop == cache_fast
+    dx_loop = cl.avgpool2d_backward_naive(dout, cache_loop)
+    dx_fast = cl.avgpool2d_backward(dout, cache_fast)
+    assert dx_loop.dtype == dx_fast.dtype == dtype and dx_loop.shape == x.shape
+    assert cl.rel_error(dx_loop, dx_fast) < tolerance
+    # The whole upstream gradient arrives, shared out: nothing lost, nothing doubled.
+    np.testing.assert_allclose(dx_fast.sum(), dout.sum(), rtol=1e-4, atol=1e-4)
+
+
+@given(config=pool_configs())
+def test_avgpool_gradient_matches_finite_differences(config):
+    rng = np.random.default_rng(config["seed"])
+    x = rng.standard_normal(config["x_shape"])
+    for forward, backward in AVG_IMPLEMENTATIONS.values():
+        errors = cl.check_layer_gradients(forward, backward, {"x": x}, seed=config["seed"],
+                                          size=config["size"], stride=config["stride"])
+        assert errors["x"] < 1e-8, errors
+
+
+def test_avgpool_is_not_maxpool():
+    # The same window, two layers: average shares the gradient, max routes it.
+    x = as_map([[1, 2], [3, 4]])
+    dout = as_map([[8.0]])
+    avg = cl.avgpool2d_backward(dout, cl.avgpool2d_forward(x)[1])
+    mx = cl.maxpool2d_backward(dout, cl.maxpool2d_forward(x)[1])
+    np.testing.assert_array_equal(avg[0, 0], [[2, 2], [2, 2]])
+    np.testing.assert_array_equal(mx[0, 0], [[0, 0], [0, 8]])

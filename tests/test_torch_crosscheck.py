@@ -73,6 +73,23 @@ def test_maxpool2d_matches_autograd(values, config):
         assert_close(backward(dout, cache), tx.grad, "dx")
 
 
+@given(config=pool_configs(max_size=4, max_extra=6))
+def test_avgpool2d_matches_autograd(config):
+    rng = np.random.default_rng(config["seed"])
+    x = rng.standard_normal(config["x_shape"])
+    dout = rng.standard_normal(pool_output_shape(config))
+    kernel = as_pair(config["size"])
+    stride = as_pair(config["stride"]) if config["stride"] is not None else kernel
+    tx = tensor(x)
+    t_out = F.avg_pool2d(tx, kernel, stride)  # padding 0, floor rule: ours
+    t_out.backward(torch.from_numpy(dout))
+    for forward, backward in ((cl.avgpool2d_forward, cl.avgpool2d_backward),
+                              (cl.avgpool2d_forward_naive, cl.avgpool2d_backward_naive)):
+        out, cache = forward(x, config["size"], config["stride"])
+        assert_close(out, t_out, "out")
+        assert_close(backward(dout, cache), tx.grad, "dx")
+
+
 shapes = st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple)
 
 
