@@ -703,25 +703,15 @@ def axe_script(cache_dir=None):
 
 def axe_violations(context, path, cache_dir=None):
     """Serious and critical axe-core violations of one built page or deck:
-    [(where, rule id, impact, count, help, examples)]. A deck is checked slide by slide."""
+    [(file, rule id, impact, count, help, examples)]. A deck is opened in reveal's print
+    layout, where every slide and fragment is laid out visible, so one run sees them all."""
     is_deck = Path(path).name.endswith(".slides.html")
-    page = open_built(context, path, slides=is_deck)
-    page.add_script_tag(path=str(axe_script(cache_dir)))
-    found = []
+    page = open_built(context, path, slides=is_deck, query="?print-pdf" if is_deck else "")
     if is_deck:
-        slides = page.evaluate("() => [...document.querySelectorAll('.reveal .slides > section')]"
-                               ".map(s => s.querySelectorAll(':scope > section').length || 1)")
-        places = [(h, v) for h, count in enumerate(slides) for v in range(count)]
-    else:
-        places = [None]
-    for place in places:
-        if place:
-            page.evaluate("([h, v]) => { Reveal.slide(h, v); document.querySelectorAll("
-                          "'.reveal .fragment').forEach(f => f.classList.add('visible')); }", list(place))
-            page.wait_for_timeout(50)
-        where = f"{Path(path).name} slide {place[0]}.{place[1]}" if place else Path(path).name
-        for v in page.evaluate(AXE_RUN_JS, ".reveal .slides section.present" if place else None):
-            found.append((where, v["id"], v["impact"], v["count"], v["help"], v["examples"]))
+        page.wait_for_selector(".pdf-page", state="attached", timeout=30_000)
+    page.add_script_tag(path=str(axe_script(cache_dir)))
+    found = [(Path(path).name, v["id"], v["impact"], v["count"], v["help"], v["examples"])
+             for v in page.evaluate(AXE_RUN_JS, None)]
     page.close()
     return found
 
