@@ -125,7 +125,9 @@ _FOLD_INPUT = (
 _FOLD_CSS = ("details.cnnlib-fold { margin: 0.3em 0 0.3em var(--jp-cell-prompt-width, 64px); }"
              " details.cnnlib-fold > summary { cursor: pointer; font-family: var(--jp-code-font-family,"
              " monospace); color: #1a4d80; padding: 0.2em 0.4em; }"
-             " details.cnnlib-fold[open] > summary { border-bottom: 1px solid #ccc; }")
+             " details.cnnlib-fold[open] > summary { border-bottom: 1px solid #ccc; }"
+             # axe color-contrast: JupyterLab's light-grey prompts fail 4.5:1 on white
+             " .jp-InputPrompt, .jp-OutputPrompt { color: #424242; opacity: 1; }")
 TEMPLATES = {
     "cnnlib_page.html.j2": (
         "{%- extends 'lab/index.html.j2' -%}\n"
