@@ -2,6 +2,32 @@
 
 Bad input must fail loudly with the offending shapes or values in the message,
 never as an IndexError, a broadcast error or a silently wrong answer.
+
+The rules, once for the whole library:
+
+- **Non-finite values.** NaN, +inf and -inf in any input of a layer (x, w, b), in
+  any upstream gradient dout, in a loss's prediction or labels, and in the images
+  given to a model are a ValueError that names the array, its shape and the first
+  offending index (`require_finite`). NaN spreads through every sum it enters, and
+  inf turns into NaN as soon as it meets a zero (0 * inf) or its opposite (inf - inf).
+  **The one exception: max-pool's input x may hold -inf** (the identity of max, what
+  frameworks pad or mask with). It never beats a finite entry, the backward only
+  routes dout and never multiplies by it, so it cannot poison a gradient. A window
+  that is all -inf gives -inf (and routes its gradient to its first entry). +inf and
+  NaN are still rejected there. Average pooling, whose mean would turn -inf into
+  -inf and inf - inf into NaN, has no exception.
+- **Empty axes.** An empty batch (N = 0) passes through every layer, naive and
+  vectorised alike: empty outputs, empty dx, zero dw and db (a sum over nothing).
+  A layer with no channels or no filters (C = 0 or F = 0 in conv and the pools,
+  D = 0 or M = 0 in dense) is a ValueError naming the shape: it has no weights to
+  learn and every output would be the bias alone, which is always a construction
+  mistake. (A model, `Sequential`, still wants at least one image.)
+- **Caches.** Each layer's forward returns its own cache type (a NamedTuple such as
+  `Conv2dCache`); its backward accepts only that type (`require_cache`), so a cache
+  from another layer or None is a TypeError naming the layer expected and what was
+  given, and a cache whose fields were edited into the wrong types or shapes is a
+  ValueError naming the field. The fields keep the order of the plain tuples they
+  replace, so `x, w, b, stride, padding = cache` still works.
 """
 import numbers
 
@@ -39,13 +65,125 @@ def require_no_nan(array, name):
         raise ValueError(f"{name} of shape {array.shape} contains NaN (first at index {where})")
 
 
-def require_finite(array, name):
-    """Raise if `array` holds NaN or +-inf (where 0 * inf = NaN would poison a result)."""
-    if not np.isfinite(array).all():
-        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+def require_finite(array, name, allow_negative_inf=False):
+    """Raise if `array` holds NaN or +-inf, naming the array and the first such index.
+
+    allow_negative_inf: accept -inf (only max-pool's input does; see the module docstring).
+    """
+    bad = ~np.isfinite(array)
+    if allow_negative_inf:
+        bad &= ~np.isneginf(array)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        value = array[where]
+        what = "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
         raise ValueError(
-            f"{name} of shape {array.shape} must be finite, got {array[where]} at index {where}"
+            f"{name} of shape {array.shape} contains {what} (first at index {where}); "
+            f"every entry must be finite{' or -inf' if allow_negative_inf else ''}"
         )
+
+
+def require_nonempty_axes(shape, axes, name, layout):
+    """Raise if any of `axes` (e.g. {1: "C"}) of `shape` has length 0."""
+    for axis, letter in axes.items():
+        if shape[axis] == 0:
+            raise ValueError(
+                f"{name} {layout} has {letter}=0 (shape {tuple(shape)}): a layer needs at least one "
+                f"{'channel' if letter in ('C', 'D') else 'output'}; only the batch axis may be empty"
+            )
+
+
+# --- caches ----------------------------------------------------------------------
+
+def describe(value):
+    """A short description of any value, for error messages."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return f"a {type(value).__name__}"
+    if isinstance(value, (tuple, list)):
+        kinds = ", ".join(type(item).__name__ for item in value[:6]) + (", ..." if len(value) > 6 else "")
+        return f"{type(value).__name__} of {len(value)} items ({kinds})"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def require_cache(cache, cache_type, layer):
+    """Raise TypeError unless `cache` is the `cache_type` that `layer`_forward returns."""
+    if isinstance(cache, cache_type):
+        return cache
+    if cache is None:
+        hint = " (did you run the forward pass and keep the cache it returned?)"
+    elif isinstance(cache, tuple) and hasattr(type(cache), "made_by"):
+        hint = (f" made by {type(cache).made_by}: each backward takes the cache of its own "
+                f"layer's forward")
+    elif isinstance(cache, tuple) and len(cache) == 2 and isinstance(cache[0], np.ndarray):
+        hint = " (the whole (out, cache) pair? pass only its second item)"
+    else:
+        hint = ""
+    raise TypeError(
+        f"{layer}_backward needs the {cache_type.__name__} that {layer}_forward returns, "
+        f"got {describe(cache)}{hint}"
+    )
+
+
+def _tampered(cache, field, expected, value):
+    return ValueError(
+        f"{type(cache).__name__}.{field} must be {expected} (as {type(cache).made_by} makes it), "
+        f"got {describe(value)}: was the cache edited?"
+    )
+
+
+def cache_array(cache, field, ndim, kind="float"):
+    """The array in `cache.<field>`, checked: an ndarray with `ndim` axes of `kind`
+    ("float" or "int"); ValueError naming the cache type and the field otherwise."""
+    value = getattr(cache, field)
+    number = np.floating if kind == "float" else np.integer
+    if not (isinstance(value, np.ndarray) and value.ndim == ndim and np.issubdtype(value.dtype, number)):
+        raise _tampered(cache, field, f"a {ndim}-D {kind} array", value)
+    return value
+
+
+def cache_pair(cache, field, minimum):
+    """`cache.<field>` checked to be a tuple of two ints >= minimum."""
+    value = getattr(cache, field)
+    if not (isinstance(value, tuple) and len(value) == 2
+            and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+                    for v in value)):
+        raise _tampered(cache, field, f"a pair of ints >= {minimum}", value)
+    return value
+
+
+def cache_shape(cache, field, ndim=None):
+    """`cache.<field>` checked to be a shape: a tuple of ints >= 0 (`ndim` of them if given)."""
+    value = getattr(cache, field)
+    if not (isinstance(value, tuple) and (ndim is None and len(value) >= 1 or len(value) == ndim)
+            and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in value)):
+        axes = "a tuple of ints >= 0" if ndim is None else f"a tuple of {ndim} ints >= 0"
+        raise _tampered(cache, field, f"a shape ({axes})", value)
+    return value
+
+
+def cache_dtype(cache, field):
+    """`cache.<field>` checked to be a floating numpy dtype."""
+    value = getattr(cache, field)
+    try:
+        ok = np.issubdtype(np.dtype(value), np.floating)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise _tampered(cache, field, "a float dtype", value)
+    return np.dtype(value)
+
+
+def cache_mismatch(cache, message):
+    """ValueError for a cache whose fields do not fit each other."""
+    return ValueError(f"the fields of this {type(cache).__name__} do not fit together: {message}; "
+                      f"was the cache edited?")
 
 
 def require_shape(array, expected, name, why=""):

@@ -9,19 +9,38 @@ Two implementations with one cache format, so either backward takes either cache
 - `conv2d_forward` / `conv2d_backward`: the same sums done by numpy in bulk
   (im2col: windows as columns of a matrix, then one matrix product).
 """
+from typing import NamedTuple
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .checks import (
     as_float_array,
     as_pair,
+    cache_array,
+    cache_mismatch,
+    cache_pair,
     output_size,
+    require_cache,
+    require_finite,
     require_ndim,
-    require_no_nan,
+    require_nonempty_axes,
     require_shape,
     require_window_fits,
 )
 from .signal import pad2d
+
+
+class Conv2dCache(NamedTuple):
+    """What conv2d_forward (either version) hands to conv2d_backward: the layer's
+    inputs (not copies: do not edit them in between) and its options as pairs."""
+
+    x: np.ndarray          # (N, C, H, W)
+    w: np.ndarray          # (F, C, kH, kW)
+    b: np.ndarray          # (F,)
+    stride: tuple          # (sh, sw)
+    padding: tuple         # (ph, pw)
+    made_by = "conv2d_forward"
 
 
 def _check_conv_inputs(x, w, b, stride, padding):
@@ -39,11 +58,12 @@ def _check_conv_inputs(x, w, b, stride, padding):
         raise ValueError(f"bias {b.shape} must have one entry per filter: w {w.shape} has F={w.shape[0]}")
     if min(w.shape[2:]) < 1:
         raise ValueError(f"kernel must be at least 1x1, got w {w.shape}")
+    require_nonempty_axes(w.shape, {0: "F", 1: "C"}, "w", "(F, C, kH, kW)")
     stride = as_pair(stride, "stride", minimum=1)
     padding = as_pair(padding, "padding", minimum=0)
     require_window_fits(x.shape[2:], w.shape[2:], padding, "kernel")
     for array, name in ((x, "x"), (w, "w"), (b, "b")):
-        require_no_nan(array, name)
+        require_finite(array, name)
     dtype = np.result_type(x, w, b)
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), stride, padding
 
@@ -54,11 +74,26 @@ def _conv_output_shape(x_shape, w_shape, stride, padding):
     return (N, F, output_size(H, kH, stride[0], padding[0]), output_size(W, kW, stride[1], padding[1]))
 
 
+def _check_cache(cache):
+    """The cache, checked to be a Conv2dCache whose fields fit together."""
+    require_cache(cache, Conv2dCache, "conv2d")
+    x, w, b = cache_array(cache, "x", 4), cache_array(cache, "w", 4), cache_array(cache, "b", 1)
+    stride, padding = cache_pair(cache, "stride", 1), cache_pair(cache, "padding", 0)
+    if not x.dtype == w.dtype == b.dtype:
+        raise cache_mismatch(cache, f"x, w and b have dtypes {x.dtype}, {w.dtype} and {b.dtype}")
+    if x.shape[1] != w.shape[1] or b.shape[0] != w.shape[0] or min(w.shape[:2]) == 0:
+        raise cache_mismatch(cache, f"x {x.shape}, w {w.shape} and b {b.shape}")
+    padded = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
+    if w.shape[2] > padded[0] or w.shape[3] > padded[1] or min(w.shape[2:]) < 1:
+        raise cache_mismatch(cache, f"the kernel {w.shape[2:]} does not fit the padded input {padded}")
+    return cache
+
+
 def _check_dout(dout, cache):
-    x, w, _, stride, padding = cache
+    x, w, _, stride, padding = _check_cache(cache)
     dout = as_float_array(dout, "dout")
     require_shape(dout, _conv_output_shape(x.shape, w.shape, stride, padding), "dout", "the forward output's shape")
-    require_no_nan(dout, "dout")
+    require_finite(dout, "dout")
     return dout.astype(x.dtype, copy=False)
 
 
@@ -86,7 +121,7 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0):
                 for j in range(Wo):
                     window = xp[n, :, i * sh:i * sh + kH, j * sw:j * sw + kW]
                     out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, padding)
+    return out, Conv2dCache(x, w, b, stride, padding)
 
 
 def conv2d_backward_naive(dout, cache):
@@ -148,7 +183,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     columns = _im2col(pad2d(x, padding), w.shape[2:], stride, (Ho, Wo))
     out = (w.reshape(F, -1) @ columns).reshape(F, N, Ho, Wo)  # (F, N, Ho, Wo)
     out += b[:, None, None, None]
-    return out.transpose(1, 0, 2, 3).copy(), (x, w, b, stride, padding)
+    return out.transpose(1, 0, 2, 3).copy(), Conv2dCache(x, w, b, stride, padding)
 
 
 def conv2d_backward(dout, cache):

@@ -2,18 +2,26 @@
 
 Central difference: df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h), error O(h^2).
 """
+import warnings
+
 import numpy as np
 
 
 def numerical_gradient(f, x, h=1e-6, dout=None):
-    """Central-difference gradient of f at x.
+    """Central-difference gradient of f at x, always computed in float64.
 
     f: callable taking x. If f returns a scalar, the result is df/dx. If f returns
     an array, pass `dout` of that array's shape: the result is d(sum(f(x) * dout))/dx,
     i.e. what a backward pass given `dout` should return.
-    x: float array of any shape. It is nudged in place one entry at a time (so
-    closures that read x see the nudge) and always restored, even if f raises.
-    Returns an array of x's shape.
+    x: float array of any shape. Returns a float64 array of x's shape.
+
+    float64 x is nudged in place one entry at a time (so closures that read x see
+    the nudge) and always restored, even if f raises.
+    float32 (or float16) x: a nudge of h = 1e-6 is below float32's resolution
+    (about 1e-7 near 1, so the difference quotient would be off by several per cent).
+    So f is called with a float64 copy of x, nudged, and x itself is never touched;
+    an f that ignores its argument and reads the float32 array from a closure would
+    see no nudge, so such an f gets a RuntimeWarning if every difference is exactly 0.
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"x must be a float numpy array, got {type(x).__name__} {getattr(x, 'dtype', '')}")
@@ -24,19 +32,26 @@ def numerical_gradient(f, x, h=1e-6, dout=None):
             if result.size != 1:
                 raise ValueError(f"f returned shape {result.shape}; pass dout to reduce it to a scalar")
             return float(result)
-        return float(np.sum(np.asarray(value) * dout))
+        return float(np.sum(np.asarray(value, dtype=np.float64) * dout))
 
-    grad = np.zeros_like(x, dtype=np.float64)
+    widened = x.dtype != np.float64
+    target = x.astype(np.float64) if widened else x  # the array f sees and we nudge
+    grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
-        original = x[index]
+        original = target[index]
         try:
-            x[index] = original + h
-            plus = scalar(f(x))
-            x[index] = original - h
-            minus = scalar(f(x))
+            target[index] = original + h
+            plus = scalar(f(target))
+            target[index] = original - h
+            minus = scalar(f(target))
         finally:
-            x[index] = original
+            target[index] = original
         grad[index] = (plus - minus) / (2 * h)
+    if widened and x.size and not grad.any():
+        warnings.warn(
+            f"numerical_gradient: x is {x.dtype}, so f was called with a float64 copy of it, "
+            "and f's value never changed: does f read x from a closure instead of its argument?",
+            RuntimeWarning, stacklevel=2)
     return grad
 
 

@@ -9,7 +9,7 @@ Reductions, stated once:
 """
 import numpy as np
 
-from .checks import as_float_array, require_no_nan
+from .checks import as_float_array, require_finite
 
 
 def _pair(prediction, target, pred_name):
@@ -19,8 +19,8 @@ def _pair(prediction, target, pred_name):
         raise ValueError(f"{pred_name} {prediction.shape} and y {target.shape} must have the same shape")
     if prediction.size == 0:
         raise ValueError(f"{pred_name} is empty (shape {prediction.shape})")
-    require_no_nan(prediction, pred_name)
-    require_no_nan(target, "y")
+    require_finite(prediction, pred_name)
+    require_finite(target, "y")
     return prediction, target
 
 

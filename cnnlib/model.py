@@ -14,12 +14,12 @@ import copy
 import numpy as np
 
 from .activations import relu_backward, relu_forward
-from .checks import as_float_array, require_ndim, require_no_nan
+from .checks import as_float_array, require_finite, require_ndim
 from .conv import conv2d_backward, conv2d_forward
 from .gradcheck import numerical_gradient, rel_error
 from .linear import dense_backward, dense_forward, flatten_backward, flatten_forward
 from .losses import binary_cross_entropy_with_logits
-from .pool import maxpool2d_backward, maxpool2d_forward
+from .pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 
 
 class Layer:
@@ -88,6 +88,21 @@ class MaxPool2d(Layer):
         return maxpool2d_backward(dout, self._require_forward())
 
 
+class AvgPool2d(Layer):
+    """Average pooling with a (size x size) window, stride defaults to size; wraps `avgpool2d_*`."""
+
+    def __init__(self, size=2, stride=None):
+        super().__init__()
+        self.size, self.stride = size, stride
+
+    def forward(self, x):
+        out, self._cache = avgpool2d_forward(x, self.size, self.stride)
+        return out
+
+    def backward(self, dout):
+        return avgpool2d_backward(dout, self._require_forward())
+
+
 class Flatten(Layer):
     """(N, C, H, W) -> (N, C*H*W) in row-major order; wraps `flatten_*`."""
 
@@ -137,7 +152,7 @@ class Sequential:
             raise ValueError(f"x {x.shape} must have per-image shape {self.input_shape} (C, H, W)")
         if x.shape[0] == 0:
             raise ValueError(f"x {x.shape} holds no images")
-        require_no_nan(x, "x")
+        require_finite(x, "x")
         return x
 
     def _forward_all(self, x):

@@ -22,32 +22,82 @@ import numpy as np
 from .checks import (
     as_float_array,
     as_pair,
+    cache_array,
+    cache_dtype,
+    cache_mismatch,
+    cache_pair,
+    cache_shape,
     output_size,
-    require_ndim,
+    require_cache,
     require_finite,
-    require_no_nan,
+    require_ndim,
+    require_nonempty_axes,
     require_shape,
     require_window_fits,
 )
 
 
-def _check_pool_inputs(x, size, stride):
+class MaxPool2dCache(NamedTuple):
+    """What maxpool2d_forward (either version) hands to maxpool2d_backward."""
+
+    x_shape: tuple         # (N, C, H, W)
+    dtype: np.dtype
+    winners: np.ndarray    # (N, C, Ho, Wo) ints: row-major index of each window's max
+    size: tuple            # (kh, kw)
+    stride: tuple          # (sh, sw)
+    made_by = "maxpool2d_forward"
+
+
+class AvgPool2dCache(NamedTuple):
+    """What avgpool2d_forward (either version) hands to avgpool2d_backward: only
+    shapes, no values (the backward of a mean does not depend on the inputs)."""
+
+    x_shape: tuple         # (N, C, H, W)
+    dtype: np.dtype
+    size: tuple            # (kh, kw)
+    stride: tuple          # (sh, sw)
+    made_by = "avgpool2d_forward"
+
+
+def _check_pool_inputs(x, size, stride, allow_negative_inf):
     x = as_float_array(x, "x")
     require_ndim(x, 4, "x", "(N, C, H, W)")
+    require_nonempty_axes(x.shape, {1: "C"}, "x", "(N, C, H, W)")
     size = as_pair(size, "size", minimum=1)
     stride = size if stride is None else as_pair(stride, "stride", minimum=1)
     require_window_fits(x.shape[2:], size, (0, 0), "pool window")
-    require_no_nan(x, "x")
+    require_finite(x, "x", allow_negative_inf=allow_negative_inf)
     out_hw = tuple(output_size(n, k, s, 0) for n, k, s in zip(x.shape[2:], size, stride))
     return x, size, stride, out_hw
 
 
-def _check_dout(dout, cache):
-    x_shape, dtype, winners, _, _ = cache
+def _pool_output_shape(cache):
+    """(N, C, Ho, Wo) from a pool cache, after checking its shape fields."""
+    x_shape = cache_shape(cache, "x_shape", 4)
+    cache_dtype(cache, "dtype")
+    size, stride = cache_pair(cache, "size", 1), cache_pair(cache, "stride", 1)
+    if size[0] > x_shape[2] or size[1] > x_shape[3] or x_shape[1] == 0:
+        raise cache_mismatch(cache, f"window {size} and input shape {x_shape}")
+    return x_shape[:2] + tuple(output_size(n, k, s, 0) for n, k, s in zip(x_shape[2:], size, stride))
+
+
+def _check_dout_against(dout, cache, out_shape):
     dout = as_float_array(dout, "dout")
-    require_shape(dout, winners.shape, "dout", "the forward output's shape")
+    require_shape(dout, out_shape, "dout", "the forward output's shape")
     require_finite(dout, "dout")
-    return dout.astype(dtype, copy=False)
+    return dout.astype(cache.dtype, copy=False)
+
+
+def _check_dout(dout, cache):
+    require_cache(cache, MaxPool2dCache, "maxpool2d")
+    out_shape = _pool_output_shape(cache)
+    winners = cache_array(cache, "winners", 4, kind="int")
+    if winners.shape != out_shape:
+        raise cache_mismatch(cache, f"winners {winners.shape} but the output shape is {out_shape}")
+    if winners.size and (winners.min() < 0 or winners.max() >= cache.size[0] * cache.size[1]):
+        raise cache_mismatch(cache, f"winners must lie in 0 .. {cache.size[0] * cache.size[1] - 1}, "
+                                    f"got {int(winners.min())} .. {int(winners.max())}")
+    return _check_dout_against(dout, cache, out_shape)
 
 
 def maxpool2d_forward_naive(x, size=2, stride=None):
@@ -57,7 +107,7 @@ def maxpool2d_forward_naive(x, size=2, stride=None):
     -> out (N, C, Ho, Wo), cache. The cache records, per window, the row-major
     index (0 .. size_h*size_w - 1) of the input that won.
     """
-    x, (kh, kw), (sh, sw), (Ho, Wo) = _check_pool_inputs(x, size, stride)
+    x, (kh, kw), (sh, sw), (Ho, Wo) = _check_pool_inputs(x, size, stride, allow_negative_inf=True)
     N, C = x.shape[:2]
     out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
     winners = np.zeros((N, C, Ho, Wo), dtype=np.intp)
@@ -68,7 +118,7 @@ def maxpool2d_forward_naive(x, size=2, stride=None):
                     window = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
                     winners[n, c, i, j] = np.argmax(window)  # first max, row-major
                     out[n, c, i, j] = window.max()
-    return out, (x.shape, x.dtype, winners, (kh, kw), (sh, sw))
+    return out, MaxPool2dCache(x.shape, x.dtype, winners, (kh, kw), (sh, sw))
 
 
 def maxpool2d_backward_naive(dout, cache):
@@ -106,7 +156,7 @@ def maxpool2d_forward(x, size=2, stride=None):
     offsets in row-major order and keeping a running maximum finds each window's
     max, and its first position in row-major order, like np.argmax.
     """
-    x, (kh, kw), stride, out_hw = _check_pool_inputs(x, size, stride)
+    x, (kh, kw), stride, out_hw = _check_pool_inputs(x, size, stride, allow_negative_inf=True)
     out = _offset_slice(x, 0, 0, stride, out_hw).copy()
     # The smallest integer type that holds kh*kw - 1 (uint8 for windows up to 16x16):
     # less memory to sweep on every offset. The cache gets the usual intp array.
@@ -119,7 +169,7 @@ def maxpool2d_forward(x, size=2, stride=None):
         # winners = offset where later_wins, unchanged elsewhere. Written as arithmetic
         # because np.where / boolean indexing with a random mask is several times slower.
         winners += later_wins * (offset - winners)
-    return out, (x.shape, x.dtype, winners.astype(np.intp), (kh, kw), stride)
+    return out, MaxPool2dCache(x.shape, x.dtype, winners.astype(np.intp), (kh, kw), stride)
 
 
 def maxpool2d_backward(dout, cache):
@@ -143,28 +193,9 @@ def maxpool2d_backward(dout, cache):
 
 # --- average pooling ---------------------------------------------------------------
 
-class AvgPool2dCache(NamedTuple):
-    """What avgpool2d_forward hands to avgpool2d_backward: only shapes, no values
-    (the backward of a mean does not depend on the inputs)."""
-
-    x_shape: tuple
-    dtype: np.dtype
-    size: tuple
-    stride: tuple
-
-
 def _check_avg_dout(dout, cache):
-    if not isinstance(cache, AvgPool2dCache):
-        raise TypeError(
-            f"avgpool2d backward needs the AvgPool2dCache returned by avgpool2d_forward, "
-            f"got {type(cache).__name__}"
-        )
-    (N, C, H, W), dtype, size, stride = cache
-    out_shape = (N, C) + tuple(output_size(n, k, s, 0) for n, k, s in zip((H, W), size, stride))
-    dout = as_float_array(dout, "dout")
-    require_shape(dout, out_shape, "dout", "the forward output's shape")
-    require_finite(dout, "dout")
-    return dout.astype(dtype, copy=False)
+    require_cache(cache, AvgPool2dCache, "avgpool2d")
+    return _check_dout_against(dout, cache, _pool_output_shape(cache))
 
 
 def avgpool2d_forward_naive(x, size=2, stride=None):
@@ -173,8 +204,7 @@ def avgpool2d_forward_naive(x, size=2, stride=None):
     x (N, C, H, W); size, stride: int or (h, w) pair, stride defaults to size
     -> out (N, C, Ho, Wo), cache. out[n, c, i, j] = mean of the window at (i, j).
     """
-    x, (kh, kw), (sh, sw), (Ho, Wo) = _check_pool_inputs(x, size, stride)
-    require_finite(x, "x")
+    x, (kh, kw), (sh, sw), (Ho, Wo) = _check_pool_inputs(x, size, stride, allow_negative_inf=False)
     N, C = x.shape[:2]
     out = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
     for n in range(N):
@@ -211,8 +241,7 @@ def avgpool2d_forward(x, size=2, stride=None):
     -> out (N, C, Ho, Wo), cache. The sum over each window is a sum over the
     kh*kw offsets (a, b) of one strided slice of x each.
     """
-    x, (kh, kw), stride, out_hw = _check_pool_inputs(x, size, stride)
-    require_finite(x, "x")
+    x, (kh, kw), stride, out_hw = _check_pool_inputs(x, size, stride, allow_negative_inf=False)
     out = np.zeros(x.shape[:2] + out_hw, dtype=x.dtype)
     for offset in range(kh * kw):
         out += _offset_slice(x, *divmod(offset, kw), stride, out_hw)

@@ -1,5 +1,7 @@
 """max-pool: hand-made windows (ties, overlaps, uncovered rows) with expected values
 written by hand; naive == vectorised; float32."""
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -154,10 +156,22 @@ def test_float32_stays_float32():
     assert out.dtype == dx.dtype == np.float32
 
 
-def test_infinite_inputs_are_fine():
-    out, cache = cl.maxpool2d_forward(as_map([[-np.inf, 1], [np.inf, 0]]), 2)
-    assert out[0, 0, 0, 0] == np.inf
-    np.testing.assert_array_equal(cl.maxpool2d_backward(as_map([[2.0]]), cache)[0, 0], [[0, 0], [2, 0]])
+@pytest.mark.parametrize("forward", [cl.maxpool2d_forward, cl.maxpool2d_forward_naive])
+def test_negative_infinity_is_the_one_non_finite_input_max_pool_accepts(forward):
+    # -inf never beats a finite entry; an all -inf window gives -inf and routes to its first entry.
+    out, cache = forward(as_map([[-np.inf, 1, -np.inf, -np.inf], [3, 0, -np.inf, -np.inf]]), 2)
+    np.testing.assert_array_equal(out[0, 0], [[3, -np.inf]])
+    dx = cl.maxpool2d_backward(as_map([[2.0, 5.0]]), cache)
+    np.testing.assert_array_equal(dx[0, 0], [[0, 0, 5, 0], [2, 0, 0, 0]])
+    for bad, word in ((np.inf, "inf"), (np.nan, "NaN")):
+        with pytest.raises(ValueError, match=re.escape(f"x of shape (1, 1, 2, 2) contains {word} (first at index (0, 0, 1, 0))")):
+            forward(as_map([[-np.inf, 1], [bad, 0]]), 2)
+
+
+@pytest.mark.parametrize("forward", [cl.avgpool2d_forward, cl.avgpool2d_forward_naive])
+def test_average_pooling_rejects_every_infinity(forward):
+    with pytest.raises(ValueError, match=re.escape("x of shape (1, 1, 2, 2) contains -inf (first at index (0, 0, 0, 1))")):
+        forward(as_map([[1, -np.inf], [np.inf, 0]]), 2)
 
 
 # --- average pooling -----------------------------------------------------------------
