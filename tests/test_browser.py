@@ -153,6 +153,7 @@ SPECS = [
         controls=_controls("full-convolution", "kernel_size", "stride", "padding", "row", "col"),
         outputs={"cnnlib-full-convolution-summary": _full_convolution_summary},
         images=["cnnlib-full-convolution-image"],
+        box="cnnlib-full-convolution",
         steps=[Step("row", 1), Step("col", -1), Step("stride", 1), Step("padding", 1),
                Step("kernel_size", -1), Step("stride", -1)],
     ),
@@ -175,6 +176,9 @@ SPECS = [
                            "epochs", "train_button"),
         outputs={"cnnlib-training-summary": _training_summary},
         images=["cnnlib-training-curves"],
+        box="cnnlib-training",
+        # On load the explorer must show what its caption says (8 vs 9, 4 kernels): the outputs
+        # are checked against a fresh retrain with the controls read from the page.
         steps=[Step("first_digit", "3", by="choose", updates=False),
                Step("second_digit", "5", by="choose", updates=False),
                Step("num_kernels", "2", by="choose", updates=False),
