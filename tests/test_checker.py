@@ -90,6 +90,7 @@ def test_wrong_kinds_of_return_value_are_rejected_plainly_even_with_right_values
     text = str(feedback)
     assert feedback.attempted and not feedback.passed, text
     assert text.startswith("Case 'a row' (1 of 3): double(x) ")
+    assert feedback.problem and feedback.problem in text and feedback.mistake == ""
     for word in words:
         assert word in text, text
 
@@ -134,7 +135,7 @@ def test_a_function_that_mutates_its_input_is_told_so_and_fails_even_with_right_
     text = str(feedback)
     assert not feedback.passed
     assert "changed its input `x` (argument 1) in place" in text
-    assert "Its values are right" in text
+    assert "Its values are right" in text and feedback.problem == "changed its input"
 
 
 def test_mistakes_are_named_from_untouched_copies_of_the_arguments():

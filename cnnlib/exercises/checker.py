@@ -54,7 +54,10 @@ class Feedback:
 
     `hint` is the general hint for a wrong answer: `str()` shows it only while no
     named `mistake` has been found (a checker may still name one after
-    check_function returns). `case` names the case that failed.
+    check_function returns). `case` names the case that failed. `problem` says why
+    the answer was rejected before its values were compared ("returned None",
+    "returned a tuple", "ragged list", "complex array", ..., "changed its input"):
+    a checker that post-processes the learner's output should skip it then.
     """
     attempted: bool
     passed: bool
@@ -62,6 +65,7 @@ class Feedback:
     mistake: str = ""
     hint: str = ""
     case: str = ""
+    problem: str = ""
 
     def __str__(self):
         lines = list(self.lines)
@@ -225,7 +229,8 @@ def check_function(learner_function, cases, mistakes=(), exercise="your function
                              f"e.g. x = x.copy(), or build a new array).")
             if problem is not None:
                 lines.append(f"{label}: {exercise} {problem}")
-                return Feedback(True, False, lines + _passed_before(cases, index), case=case.name)
+                return Feedback(True, False, lines + _passed_before(cases, index), case=case.name,
+                                problem=problem.split(". ")[0].rstrip("."))
             expected = np.asarray(case.expected)
             if answer.shape != expected.shape:
                 lines.append(f"Case '{case.name}': wrong shape, expected {expected.shape}, got {answer.shape}.")
@@ -233,7 +238,7 @@ def check_function(learner_function, cases, mistakes=(), exercise="your function
                 if not changed:
                     continue
                 return Feedback(True, False, lines + ["Its values are right, but the caller's arrays are not."]
-                                + _passed_before(cases, index), case=case.name)
+                                + _passed_before(cases, index), case=case.name, problem="changed its input")
             else:
                 lines += [f"Case '{case.name}': wrong values.", f"expected:\n{_fmt(expected)}",
                           f"got:\n{_fmt(answer)}"]
