@@ -157,7 +157,7 @@ def _as_answer(got, expected):
     if kind not in "iuf":
         return None, (f"returned {type(got).__name__} (dtype {array.dtype}), not an array of numbers.")
     if array.shape == () and np.shape(expected) != ():
-        return None, (f"returned a single number ({_fmt(array)}), but the answer is an array of shape "
+        return None, (f"returned a single number ({float(array):.4g}), but the answer is an array of shape "
                       f"{np.shape(expected)}. Return the whole array, not a sum or one entry.")
     return array, None
 
