@@ -112,6 +112,13 @@ def _real_layers_summary(c):
     return layer_shapes_html(layer_shapes(**c))
 
 
+def _real_layers_picture(c):
+    from cnnlib.figures.real_layers import window_grid_svg
+    from cnnlib.widgets.real_layers import layer_shapes
+    return window_grid_svg(c["height"], c["width"], c["kernel"], c["stride"], c["padding"],
+                           error=layer_shapes(**c).error)
+
+
 def _training_summary(c):
     from cnnlib.widgets.training import result_html, retrain
     return result_html(retrain(int(c["first_digit"]), int(c["second_digit"]), int(c["num_kernels"]),
@@ -146,6 +153,7 @@ SPECS = [
         controls=_controls("full-convolution", "kernel_size", "stride", "padding", "row", "col"),
         outputs={"cnnlib-full-convolution-summary": _full_convolution_summary},
         images=["cnnlib-full-convolution-image"],
+        box="cnnlib-full-convolution",
         steps=[Step("row", 1), Step("col", -1), Step("stride", 1), Step("padding", 1),
                Step("kernel_size", -1), Step("stride", -1)],
     ),
@@ -153,15 +161,14 @@ SPECS = [
         notebook="04_real_conv_layers.ipynb",
         controls=_controls("real-layers", "batch", "channels", "filters", "height", "width", "kernel",
                            "stride", "padding"),
-        outputs={"cnnlib-real-layers-summary": _real_layers_summary},
-        images=["cnnlib-real-layers-picture"],
+        # The picture is inline SVG (numbers as real text): its text is checked like the summary's.
+        outputs={"cnnlib-real-layers-summary": _real_layers_summary,
+                 "cnnlib-real-layers-picture": _real_layers_picture},
         box="cnnlib-real-layers",
-        # The notebook leaves an impossible layer on screen (5x5 kernel, 3x3 input): typing
-        # a larger input makes it valid again, then the arrow keys walk through the rest.
-        steps=[Step("batch", 1, redraws=False), Step("channels", 1, redraws=False),
-               Step("filters", -1, redraws=False), Step("height", 9, by="type"),
-               Step("width", 10, by="type"), Step("kernel", -1), Step("stride", -1),
-               Step("padding", 1)],
+        # The explorer loads in the layer its text describes (8x7, k=3, s=2, p=1); typing then
+        # arrow keys walk through every control.
+        steps=[Step("batch", 1), Step("channels", 1), Step("filters", -1), Step("height", 9, by="type"),
+               Step("width", 10, by="type"), Step("kernel", -1), Step("stride", 1), Step("padding", 1)],
     ),
     NotebookSpec(
         notebook="05_training_on_digits.ipynb",

@@ -5,6 +5,7 @@ Oracles are independent of the code under test: finite differences, scipy.signal
 conv2d_backward (itself checked against finite differences in the core tests).
 """
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -14,8 +15,8 @@ import pytest
 import scipy.signal
 
 import cnnlib as cl
-from notebook_support import solution_function
 from cnnlib.exercises.full_convolution import check_input_gradient
+from cnnlib import single_map
 from cnnlib.figures import full_convolution as figures
 from cnnlib.widgets import full_convolution as explorer_module
 
@@ -52,82 +53,9 @@ def _example(input_shape, kernel_shape, stride, padding, seed=1):
     return rng.standard_normal(out), w
 
 
-@pytest.mark.parametrize("input_shape, kernel_shape, stride, padding", CONFIGS)
-def test_layout_input_gradient_matches_the_layer_and_finite_differences(input_shape, kernel_shape, stride, padding):
-    delta, w = _example(input_shape, kernel_shape, stride, padding)
-    delta_before, w_before = delta.copy(), w.copy()
-    layout = figures.full_convolution_layout(delta, w, stride, padding, input_shape)
-    expected = _layer_input_gradient(delta, w, stride, padding, input_shape)
-    np.testing.assert_allclose(layout.input_gradient, expected, atol=1e-12)
-    assert layout.input_gradient.shape == input_shape
-    assert layout.padded_delta.shape == (input_shape[0] + 2 * padding + kernel_shape[0] - 1,
-                                         input_shape[1] + 2 * padding + kernel_shape[1] - 1)
-    np.testing.assert_array_equal(layout.rotated_kernel, w[::-1, ::-1])
-    np.testing.assert_array_equal(layout.dilated_delta[::stride, ::stride], delta)
-    assert np.count_nonzero(layout.dilated_delta) == np.count_nonzero(delta)
-    np.testing.assert_array_equal(delta, delta_before)   # inputs untouched
-    np.testing.assert_array_equal(w, w_before)
-
-
-def test_stride_one_layout_is_scipy_full_convolution():
-    delta, w = _example((6, 7), (3, 2), 1, 0)
-    layout = figures.full_convolution_layout(delta, w)   # input shape inferred
-    np.testing.assert_allclose(layout.input_gradient, scipy.signal.convolve2d(delta, w, mode="full"), atol=1e-12)
-    assert layout.extra == (0, 0) and layout.border == (2, 1)
-
-
-def test_floor_rule_rows_get_zero_and_extra_is_counted():
-    delta, w = _example((8, 6), (3, 3), 2, 0)
-    layout = figures.full_convolution_layout(delta, w, 2, 0, (8, 6))
-    assert layout.extra == (1, 1)
-    assert np.all(layout.input_gradient[-1, :] == 0) and np.all(layout.input_gradient[:, -1] == 0)
-    assert figures.scatter_terms(layout, 8, 3) == []
-
-
-@pytest.mark.parametrize("input_shape, kernel_shape, stride, padding", CONFIGS)
-def test_scatter_terms_and_gather_window_agree_with_the_layer(input_shape, kernel_shape, stride, padding):
-    delta, w = _example(input_shape, kernel_shape, stride, padding, seed=2)
-    layout = figures.full_convolution_layout(delta, w, stride, padding, input_shape)
-    expected = _layer_input_gradient(delta, w, stride, padding, input_shape)
-    kH, kW = kernel_shape
-    for m in range(1, input_shape[0] + 1):
-        for n in range(1, input_shape[1] + 1):
-            terms = figures.scatter_terms(layout, m, n)
-            # independent enumeration: output (p, q)'s window covers padded row m + padding
-            fed = [((p, q), (m + padding - stride * (p - 1), n + padding - stride * (q - 1)))
-                   for p in range(1, delta.shape[0] + 1) for q in range(1, delta.shape[1] + 1)
-                   if 1 <= m + padding - stride * (p - 1) <= kH and 1 <= n + padding - stride * (q - 1) <= kW]
-            assert [(t.output, t.weight) for t in terms] == fed
-            for t in terms:
-                assert t.delta_value == delta[t.output[0] - 1, t.output[1] - 1]
-                assert t.weight_value == w[t.weight[0] - 1, t.weight[1] - 1]
-            assert sum(t.product for t in terms) == pytest.approx(expected[m - 1, n - 1], abs=1e-12)
-            top, left = figures.gather_window(layout, m, n)
-            window = layout.padded_delta[top:top + kH, left:left + kW]
-            assert window.shape == kernel_shape
-            assert np.sum(window * layout.rotated_kernel) == pytest.approx(expected[m - 1, n - 1], abs=1e-12)
-
-
-def test_layout_and_positions_reject_bad_input():
-    delta, w = _example((5, 5), (3, 3), 1, 0)
-    with pytest.raises(ValueError, match=r"delta \(3, 3\).*input \(6, 6\)"):
-        figures.full_convolution_layout(delta, w, 1, 0, (6, 6))
-    with pytest.raises(ValueError, match="delta must be 2-D"):
-        figures.full_convolution_layout(delta[None], w)
-    with pytest.raises(ValueError, match="stride must be >= 1"):
-        figures.full_convolution_layout(delta, w, 0)
-    with pytest.raises(ValueError, match="NaN"):
-        figures.full_convolution_layout(np.full((3, 3), np.nan), w)
-    layout = figures.full_convolution_layout(delta, w)
-    with pytest.raises(ValueError, match=r"\(6, 1\) is outside"):
-        figures.scatter_terms(layout, 6, 1)
-    with pytest.raises(ValueError, match=r"\(0, 2\) is outside"):
-        figures.gather_window(layout, 0, 2)
-
-
 def test_figures_return_figures():
     delta, w = _example((6, 6), (3, 3), 2, 1)
-    layout = figures.full_convolution_layout(delta, w, 2, 1, (6, 6))
+    layout = single_map.full_convolution_layout(delta, w, 2, 1, (6, 6))
     for fig in (figures.step_through_figure(layout), figures.step_through_figure(layout, [(2, 2), (6, 6)]),
                 figures.scatter_gather_figure(layout, 3, 4), figures.scatter_gather_figure(layout, 6, 6),
                 figures.pipeline_figure(layout)):
@@ -139,7 +67,7 @@ def test_figures_return_figures():
 
 def test_scatter_gather_figure_shows_the_weights_with_their_values():
     delta, w = _example((6, 6), (3, 3), 2, 1)
-    layout = figures.full_convolution_layout(delta, w, 2, 1, (6, 6))
+    layout = single_map.full_convolution_layout(delta, w, 2, 1, (6, 6))
     fig = figures.scatter_gather_figure(layout, 3, 4)
     weights_panel = fig.axes[0]
     texts = [t.get_text() for t in weights_panel.texts]
@@ -189,7 +117,7 @@ def test_describe_state_lists_every_term_and_the_value():
 def test_explorer_wiring():
     explorer = explorer_module.FullConvolutionExplorer()
     first_image, first_value = explorer.image.value, explorer.state.value
-    assert len(first_image) > 1000
+    assert len(first_image) > 1000 and bytes(first_image).startswith(b"<svg")
     controls = [explorer.kernel_size, explorer.stride, explorer.padding, explorer.row, explorer.col]
     assert all(control.description for control in controls)
     classes = {cls for widget in controls + [explorer.image, explorer.summary] for cls in widget._dom_classes}
@@ -207,95 +135,72 @@ def test_explorer_wiring():
     assert f"&delta;<sup>l</sup><sub>3,4</sub> = {float(np.round(state.value, 4)) + 0.0:g}</b>" in explorer.summary.value
 
 
-# ---- exercise -------------------------------------------------------------------------
 
 
+def test_explorer_picture_is_an_svg_at_natural_size_with_readable_text():
+    explorer = explorer_module.FullConvolutionExplorer(kernel_size=4, stride=1, padding=2, m=1, n=1)
+    svg = bytes(explorer.image.value).decode()
+    assert explorer.image.format == "svg+xml" and svg.startswith("<svg")
+    assert explorer.image.width == re.search(r'width="(\d+)"', svg).group(1)
+    width, height = (int(v) for v in re.search(r'width="(\d+)" height="(\d+)"', svg).groups())
+    assert width <= 1300 and height <= 620                        # with its controls it fits 1400x900
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    assert sizes and min(sizes) >= 9                               # no text below 8 px at natural size
 
-def _stub_from_notebook():
+
+def test_svg_lists_the_values_and_the_rotated_weight_labels():
+    layout = single_map.full_convolution_layout(np.arange(9.0).reshape(3, 3) - 4,
+                                                np.array([[1.0, -2, 3], [0, 1, 2], [-1, 2, 1]]), 2, 1, (6, 6))
+    svg = figures.scatter_gather_svg(layout, 3, 4)
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    assert texts.count("w1,1") == 2 and texts.count("w3,3") == 2     # own kernel + rotated window
+    terms = single_map.scatter_terms(layout, 3, 4)
+    assert f"scatter: zˡ at (3, 4) fed {len(terms)} output(s)" in texts
+    value = layout.input_gradient[2, 3]
+    assert f"gives δˡ at (3, 4) = {float(np.round(value, 4)) + 0.0:g}" in texts
+    assert "stride s = 2, padding P = 1; dashed box: δˡ⁺¹ dilated" in texts
+
+
+def test_state_rejects_bad_controls():
+    with pytest.raises(ValueError, match="does not fit"):
+        explorer_module.full_convolution_state(9, 1, 0, 1, 1)
+    with pytest.raises(ValueError, match="outside"):
+        explorer_module.full_convolution_state(3, 1, 0, 7, 1)
+
+
+# ---- exercise (the corpus of answers is in test_exercise_corpus_full_convolution.py) ----
+
+def _cells(tag):
     cells = json.loads(NOTEBOOK.read_text())["cells"]
-    for cell in cells:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith("def input_gradient"):
-            namespace = {}
-            exec(source, namespace)
-            return namespace["input_gradient"]
-    raise AssertionError("no stub in the notebook")
+    return [cell for cell in cells if tag in cell["metadata"].get("tags", [])]
 
 
-def _dilated(delta, stride):
-    out = np.zeros(((delta.shape[0] - 1) * stride + 1, (delta.shape[1] - 1) * stride + 1))
-    out[::stride, ::stride] = delta
-    return out
+def _function_from_cell(tag):
+    (cell,) = _cells(tag)
+    source = "".join(cell["source"])
+    code = "\n".join(line for line in source.splitlines() if not line.startswith("print("))
+    namespace = {"np": np, "cl": cl}
+    exec(code, namespace)
+    return namespace["input_gradient"]
 
 
-def _grown(delta, w, stride, input_shape):
-    """Dilated delta with the floor-rule zeros, so a full convolution has input_shape."""
-    spread = _dilated(delta, stride)
-    out = np.zeros((input_shape[0] - w.shape[0] + 1, input_shape[1] - w.shape[1] + 1))
-    out[:spread.shape[0], :spread.shape[1]] = spread
-    return out
-
-
-def _fit(array, shape):
-    out = np.zeros(shape)
-    rows, cols = min(shape[0], array.shape[0]), min(shape[1], array.shape[1])
-    out[:rows, :cols] = array[:rows, :cols]
-    return out
-
-
-# Each wrong answer written independently with scipy (full correlation = no rotation, etc.)
-WRONG_ANSWERS = {
-    "no rotation": lambda d, w, s, shape: scipy.signal.correlate2d(_grown(d, w, s, shape), w, mode="full"),
-    "no padding": lambda d, w, s, shape: scipy.signal.convolve2d(_dilated(d, s), w, mode="valid"),
-    "no padding (zero-filled to shape)": lambda d, w, s, shape: _fit(
-        scipy.signal.convolve2d(_dilated(d, s), w, mode="valid"), shape),
-    "stride ignored": lambda d, w, s, shape: scipy.signal.convolve2d(d, w, mode="full"),
-    "stride ignored (zero-filled to shape)": lambda d, w, s, shape: _fit(
-        scipy.signal.convolve2d(d, w, mode="full"), shape),
-    "sum of weights": lambda d, w, s, shape: scipy.signal.convolve2d(
-        _grown(d, w, s, shape), np.ones_like(w), mode="full") * w.sum(),
-    "floor rule": lambda d, w, s, shape: scipy.signal.convolve2d(_dilated(d, s), w, mode="full"),
-}
-EXPECTED_NAME = {
-    "no rotation": "no rotation",
-    "no padding": "no padding",
-    "no padding (zero-filled to shape)": "no padding",
-    "stride ignored": "stride ignored (no dilation)",
-    "stride ignored (zero-filled to shape)": "stride ignored (no dilation)",
-    "sum of weights": "sum of weights instead of a single weight",
-    "floor rule": "floor rule: rows no window read are missing",
-}
-
-
-def test_solution_in_the_notebook_passes():
-    feedback = check_input_gradient(solution_function(NOTEBOOK, "input_gradient"))
+def test_solution_cell_in_the_notebook_passes_and_is_folded():
+    (cell,) = _cells("solution")
+    assert "".join(cell["source"]).startswith("# Solution (click to expand)")
+    assert cell["metadata"]["jupyter"]["source_hidden"] and cell["metadata"]["slideshow"]["slide_type"] == "skip"
+    feedback = check_input_gradient(_function_from_cell("solution"))
     assert feedback.attempted and feedback.passed, str(feedback)
 
 
-def test_scipy_reference_answer_passes():
-    def reference(delta, w, stride, input_shape):
-        return scipy.signal.convolve2d(_grown(delta, w, stride, input_shape), w, mode="full")
-    assert check_input_gradient(reference).passed
-
-
-@pytest.mark.parametrize("wrong", sorted(WRONG_ANSWERS))
-def test_each_mistake_is_caught_and_named(wrong):
-    feedback = check_input_gradient(WRONG_ANSWERS[wrong])
-    assert feedback.attempted and not feedback.passed
-    assert feedback.mistake == EXPECTED_NAME[wrong], str(feedback)
-    assert f"This looks like: {EXPECTED_NAME[wrong]}" in str(feedback)
-
-
 def test_unanswered_stub_is_not_attempted():
-    feedback = check_input_gradient(_stub_from_notebook())
+    feedback = check_input_gradient(_function_from_cell("exercise-stub"))
     assert not feedback.attempted and not feedback.passed
     assert str(feedback).startswith("Not attempted yet")
 
 
-def test_unrecognised_wrong_answers_fail_without_a_name():
-    feedback = check_input_gradient(lambda d, w, s, shape: np.ones(shape))
-    assert feedback.attempted and not feedback.passed and feedback.mistake == ""
-    crashed = check_input_gradient(lambda d, w, s, shape: d @ np.ones((7, 7)))
-    assert not crashed.passed and "raised ValueError" in str(crashed)
-    text = check_input_gradient(lambda d, w, s, shape: "nonsense")
-    assert not text.passed and text.mistake == ""
+def test_exercise_cells_are_tagged_and_in_order():
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    order = [i for tag in ("exercise", "exercise-stub", "exercise-check", "solution")
+             for i, cell in enumerate(cells) if tag in cell["metadata"].get("tags", [])]
+    assert order == sorted(order) and len(order) == 4
+    assert "".join(cells[order[2]]["source"]).strip() == "print(check_input_gradient(input_gradient))"

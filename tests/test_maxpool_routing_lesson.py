@@ -1,5 +1,7 @@
 """Tests for notebook 01's figures, explorer and exercise checker (cnnlib.*.maxpool_routing).
 
+The network itself (cnnlib.question1) is tested in test_question1.py.
+
 Oracles are independent of the code under test: finite differences of the loss,
 the asker's formulas written out with 1-based indices, and hand-written loops.
 """
@@ -22,20 +24,21 @@ from cnnlib.figures.maxpool_routing import (  # noqa: E402
     digit_and_kernel_figure,
     layer_one_figure,
     routing_figure,
+    routing_svg,
     window_winners,
 )
 from cnnlib.gradcheck import numerical_gradient, rel_error  # noqa: E402
-from notebook_support import solution_function  # noqa: E402
-from cnnlib.widgets.maxpool_routing import (  # noqa: E402
-    MaxpoolRoutingExplorer,
+from cnnlib.question1 import (  # noqa: E402
     loss_from_a1,
-    maxpool_routing_explorer,
     question1_example,
     question1_forward_backward,
     question1_parameters,
+)
+from cnnlib.widgets.maxpool_routing import (  # noqa: E402
+    MaxpoolRoutingExplorer,
+    maxpool_routing_explorer,
     routing_state,
     routing_summary_html,
-    window_entries,
 )
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_maxpool_gradient_routing.ipynb"
@@ -46,51 +49,7 @@ def _windows(a1):
     return a1.reshape(3, 2, 3, 2).transpose(0, 2, 1, 3).reshape(3, 3, 4)
 
 
-# ---------- the model ----------
-
-@pytest.mark.parametrize("digit_index, seed", [(0, 156), (5, 3), (42, 11)])
-def test_model_gradients_match_finite_differences(digit_index, seed):
-    x, y, _ = question1_example(digit_index)
-    params = question1_parameters(seed)
-    model = question1_forward_backward(x, y, params)
-    for name in ("w1", "b1", "w3", "b3"):
-        numeric = numerical_gradient(lambda _: question1_forward_backward(x, y, params)["loss"], params[name])
-        assert rel_error(model[f"dL_d{name}"], numeric) < 1e-6, name
-
-
-def test_model_follows_the_askers_equations():
-    x, y, _ = question1_example(0)
-    params = question1_parameters(156)
-    model = question1_forward_backward(x, y, params)
-    a1 = model["a1"][0, 0]
-    a2 = _windows(a1).max(axis=-1)                                   # eq. (11)
-    z3 = np.sum(a2.ravel() * params["w3"][:, 0]) + params["b3"][0]    # eq. (9)
-    a3 = 1 / (1 + np.exp(-z3))
-    assert np.allclose(model["a2"][0, 0], a2)
-    assert np.isclose(model["loss"], -np.log(a3))                    # y = 1 for a "0"
-    for p in range(1, 4):
-        for r in range(1, 4):                                          # eq. (8), entry by entry
-            assert np.isclose(model["dL_da2"][0, 0, p - 1, r - 1], (a3 - 1) * params["w3"][3 * (p - 1) + r - 1, 0])
-    assert np.count_nonzero(model["dL_da1"]) <= 9
-
-
-def test_example_and_parameters_are_checked():
-    x, y, label = question1_example(1)
-    assert x.shape == (1, 1, 8, 8) and label == 1 and y[0, 0] == 0.0
-    assert question1_example(0)[1][0, 0] == 1.0
-    assert {k: v.shape for k, v in question1_parameters(0).items()} == {
-        "w1": (1, 1, 3, 3), "b1": (1,), "w3": (9, 1), "b3": (1,)}
-    assert np.array_equal(question1_parameters(4)["w1"], question1_parameters(4)["w1"])
-    with pytest.raises(ValueError, match="digit_index"):
-        question1_example(1797)
-
-
 # ---------- the explorer's update logic ----------
-
-def test_window_entries_follow_eq_11():
-    assert window_entries(1, 1) == [(1, 1), (1, 2), (2, 1), (2, 2)]
-    assert window_entries(2, 3) == [(3, 5), (3, 6), (4, 5), (4, 6)]
-
 
 @pytest.mark.parametrize("digit_index, seed", [(0, 156), (3, 8), (100, 27)])
 def test_routing_state_against_independent_computation(digit_index, seed):
@@ -176,7 +135,10 @@ def test_explorer_wiring():
     assert isinstance(explorer, MaxpoolRoutingExplorer)
     assert explorer.state.window_row == 1 and explorer.state.winner == 0
     first_picture, first_summary = bytes(explorer.picture.value), explorer.summary.value
-    assert first_picture.startswith(b"\x89PNG")
+    assert first_picture.startswith(b"<svg") and explorer.picture.format == "svg+xml"
+    width = int(explorer.picture.width)       # shown at its natural size, never stretched
+    assert 400 <= width <= 1200 and explorer.picture.layout.max_width == f"{width}px"
+    assert f'width="{width}"'.encode() in first_picture
 
     explorer.window_row.value = 2
     assert explorer.state.window_row == 2 and explorer.state.entries[0] == (3, 1)
@@ -223,6 +185,20 @@ def test_figures_build_and_reject_bad_shapes():
         routing_figure(np.zeros((2, 1, 6, 6)), np.zeros((6, 6)))
 
 
+def test_routing_svg_shows_the_values_winners_and_window():
+    import re
+    model = question1_forward_backward(*question1_example(0)[:2], question1_parameters(156))
+    svg, width, height = routing_svg(model["a1"], model["dL_da1"], window=(2, 1))
+    assert svg.startswith("<svg") and f'width="{width}" height="{height}"' in svg
+    assert width <= 1200 and height <= 520                                # fits a slide and 1400x900
+    assert min(float(size) for size in re.findall(r'font-size="([0-9.]+)"', svg)) >= 8   # readable
+    assert "0.64" in svg and "0.38" in svg and "<title>" in svg              # a1_{1,1}, its gradient; alt text
+    assert svg.count('stroke-dasharray') == 2                                # window (2, 1) in both grids
+    assert svg.count('stroke="black" stroke-width="2.5"') == 18               # 9 winners, framed twice
+    with pytest.raises(ValueError, match="dL_da1"):
+        routing_svg(np.zeros((6, 6)), np.zeros((5, 5)))
+
+
 # ---------- the exercise ----------
 
 def _by_hand(dout, x, size, stride):
@@ -259,9 +235,24 @@ def test_cases_expected_values_are_right():
 
 
 
-def test_notebook_solution_passes():
-    feedback = check_maxpool_backward(solution_function(NOTEBOOK, "maxpool_backward"))
-    assert feedback.passed and "All 6 cases pass" in str(feedback)
+def _cells_tagged(tag):
+    notebook = json.loads(NOTEBOOK.read_text())
+    return [c for c in notebook["cells"] if tag in c["metadata"].get("tags", [])]
+
+
+def test_notebook_solution_passes_and_follows_the_solution_convention():
+    (cell,) = _cells_tagged("solution")
+    source = "".join(cell["source"])
+    assert cell["cell_type"] == "code" and cell["metadata"]["jupyter"]["source_hidden"] is True
+    assert cell["metadata"]["slideshow"]["slide_type"] == "skip"
+    assert source.startswith("# Solution (click to expand)\n")
+    assert source.rstrip().endswith("print(check_maxpool_backward(maxpool_backward))")
+    namespace = {"np": np}
+    exec(source.rsplit("print(", 1)[0], namespace)
+    feedback = check_maxpool_backward(namespace["maxpool_backward"])
+    assert feedback.passed and f"All {len(maxpool_cases())} cases pass" in str(feedback)
+    assert "<details>" not in NOTEBOOK.read_text()
+    assert [len(_cells_tagged(t)) for t in ("exercise", "exercise-stub", "exercise-check")] == [1, 1, 1]
 
 
 def test_notebook_stub_is_not_attempted():
@@ -330,3 +321,83 @@ def test_an_unrecognised_wrong_answer_gets_a_general_hint():
     assert not feedback.passed and feedback.mistake == "" and "Hint:" in str(feedback)
     feedback = check_maxpool_backward(lambda dout, x, size, stride: np.zeros((1,)))
     assert not feedback.passed and "wrong shape" in str(feedback)
+
+
+# ---------- the notebook's conventions (issues 11 and 13) ----------
+
+def _notebook_cells():
+    return json.loads(NOTEBOOK.read_text())["cells"]
+
+
+def test_verdict_table_and_question_come_first():
+    cells = _notebook_cells()
+    verdict, question = "".join(cells[0]["source"]), "".join(cells[1]["source"])
+    assert cells[0]["cell_type"] == cells[1]["cell_type"] == "markdown" and verdict.startswith("# 01")
+    for row in ("exactly 0", "right only if", r"\mathrm{flatten}(a^{[2]})", "ReLU}'(0)", r"x \star", "eqs. (5)–(8)"):
+        assert row in verdict, row
+    anchors = set(__import__("re").findall(r"\]\(#([\w-]+)\)", verdict))
+    text = NOTEBOOK.read_text()
+    assert anchors and all(f'id=\\"{a}\\"' in text for a in anchors), anchors
+    question = " ".join(question.split())
+    assert "in our words" in question and "How do I propagate errors back" in question
+    assert "shared/" not in text and "questions/q1" not in text
+
+
+def test_proofs_are_folded_and_visible_code_is_down_by_a_third():
+    visible = 0
+    for cell in _notebook_cells():
+        meta, source = cell["metadata"], "".join(cell["source"])
+        assert meta.get("slideshow", {}).get("slide_type") in ("slide", "subslide", "fragment", "-", "skip", "notes")
+        if "proof" in meta.get("tags", []):
+            assert meta["jupyter"]["source_hidden"] is True and meta["slideshow"]["slide_type"] == "skip"
+            assert source.startswith("# Proof: ") and "assert" in source
+        elif cell["cell_type"] == "code" and not meta.get("jupyter", {}).get("source_hidden"):
+            visible += sum(1 for line in source.splitlines() if line.strip())
+            if meta["slideshow"]["slide_type"] != "skip":
+                assert all(len(line) <= 88 for line in source.splitlines()), source[:60]
+    assert visible <= 243 * 2 // 3, visible
+
+
+def test_every_main_slide_has_speaker_notes():
+    cells = _notebook_cells()
+    kinds = [c["metadata"]["slideshow"]["slide_type"] for c in cells]
+    for k, kind in enumerate(kinds):
+        if kind == "slide":
+            following = kinds[k + 1:]
+            until_next = following[:following.index("slide")] if "slide" in following else following
+            assert "notes" in until_next, "".join(cells[k]["source"])[:60]
+    for cell, kind in zip(cells, kinds):
+        if kind == "notes":
+            text = "".join(cell["source"])
+            assert "Time:" in text and "Ask the room:" in text and "Misconception to expect:" in text
+
+
+def test_torch_tie_check_prints_the_same_text_without_torch():
+    proof = next("".join(c["source"]) for c in _notebook_cells() if "PyTorch's max_pool2d (checked" in "".join(c["source"]))
+    import contextlib
+    import io
+    import sys
+    import cnnlib as cl
+    from cnnlib.pool import maxpool2d_backward, maxpool2d_forward
+    a1 = np.random.default_rng(0).uniform(-1, 1, (1, 1, 6, 6))
+    _, cache = maxpool2d_forward(a1, 2)
+    namespace = {"np": np, "cl": cl, "a1": a1, "dL_da2": np.ones((1, 1, 3, 3)) * 0.3,
+                 "tied_window": np.array([[[[0.5, 0.2], [0.5, 0.1]]]])}
+    outputs = []
+    for hide_torch in (False, True):
+        saved = sys.modules.get("torch")
+        if hide_torch:
+            sys.modules["torch"] = None          # import torch now raises ImportError
+        try:
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                exec(proof, dict(namespace))
+            outputs.append(buffer.getvalue())
+        finally:
+            if hide_torch:
+                if saved is None:
+                    del sys.modules["torch"]
+                else:
+                    sys.modules["torch"] = saved
+    assert outputs[0] == outputs[1] and "like PyTorch's max_pool2d" in outputs[0]
+    assert maxpool2d_backward(np.ones((1, 1, 3, 3)), cache).sum() == 9

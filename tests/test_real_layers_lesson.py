@@ -1,5 +1,5 @@
-"""Notebook 04 (real conv layers): the 2-D-helper rules, the figures, the layer-shapes
-explorer and the multi-channel input-gradient exercise."""
+"""Notebook 04 (real conv layers): the figures, the layer-shapes explorer and the notebook's
+exercise cells (the layer rules are tested in test_layer_rules.py, the checker in the corpus test)."""
 import json
 from pathlib import Path
 
@@ -11,60 +11,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import cnnlib as cl  # noqa: E402
-from notebook_support import solution_function  # noqa: E402
 from cnnlib.exercises import real_layers as lesson  # noqa: E402
 from cnnlib.figures import real_layers as figures  # noqa: E402
 from cnnlib.widgets.real_layers import (  # noqa: E402
     CONTROLS, layer_shapes, layer_shapes_html, real_layer_shapes_explorer)
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_real_conv_layers.ipynb"
-
-LAYERS = [  # (x shape, w shape, stride, padding), incl. unread rows/cols and rectangular kernels
-    ((2, 2, 5, 5), (3, 2, 3, 3), 1, 0),
-    ((1, 3, 6, 7), (2, 3, 2, 3), 1, 1),
-    ((2, 2, 8, 7), (2, 2, 3, 3), 2, 0),
-    ((1, 2, 9, 8), (2, 2, 3, 2), 3, 1),
-    ((1, 1, 4, 4), (1, 1, 4, 4), 2, 2),
-    ((1, 2, 6, 6), (2, 2, 1, 1), 2, 0),
-]
-
-
-def _layer(x_shape, w_shape, stride, padding, seed=0):
-    rng = np.random.default_rng(seed)
-    x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
-    out, cache = cl.conv2d_forward_naive(x, w, b, stride, padding)
-    return x, w, b, rng.standard_normal(out.shape), cache
-
-
-@pytest.mark.parametrize("x_shape, w_shape, stride, padding", LAYERS)
-def test_helper_rules_match_the_loop_layer(x_shape, w_shape, stride, padding):
-    x, w, _, dout, cache = _layer(x_shape, w_shape, stride, padding)
-    dx, dw, _ = cl.conv2d_backward_naive(dout, cache)
-    np.testing.assert_allclose(lesson.input_gradient_from_2d_helpers(dout, w, x.shape, stride, padding), dx, atol=1e-12)
-    np.testing.assert_allclose(lesson.weight_gradient_from_2d_helpers(x, dout, w.shape[2:], stride, padding), dw,
-                               atol=1e-12)
-
-
-def test_helper_rules_match_finite_differences():
-    x, w, b, dout, _ = _layer((1, 2, 7, 6), (2, 2, 3, 2), 2, 1, seed=3)
-
-    def forward(x_, w_):
-        return cl.conv2d_forward_naive(x_, w_, b, 2, 1)[0]
-
-    numeric_dx = cl.numerical_gradient(lambda v: forward(v, w), x.copy(), dout=dout)
-    numeric_dw = cl.numerical_gradient(lambda v: forward(x, v), w.copy(), dout=dout)
-    assert cl.rel_error(lesson.input_gradient_from_2d_helpers(dout, w, x.shape, 2, 1), numeric_dx) < 1e-7
-    assert cl.rel_error(lesson.weight_gradient_from_2d_helpers(x, dout, (3, 2), 2, 1), numeric_dw) < 1e-7
-
-
-def test_helpers_do_not_mutate_inputs():
-    x, w, _, dout, _ = _layer((1, 2, 6, 6), (2, 2, 3, 3), 2, 1)
-    copies = [a.copy() for a in (x, w, dout)]
-    lesson.input_gradient_from_2d_helpers(dout, w, x.shape, 2, 1)
-    lesson.weight_gradient_from_2d_helpers(x, dout, (3, 3), 2, 1)
-    for before, after in zip(copies, (x, w, dout)):
-        np.testing.assert_array_equal(before, after)
-
 
 # ----- figures -----
 
@@ -92,6 +44,17 @@ def test_shifted_additions_sum_to_the_input_gradient(stride):
     np.testing.assert_allclose(terms.sum(axis=(0, 1)), dx, atol=1e-12)
     # each term is non-zero only on its strided slice: Ho*Wo cells at most
     assert all(np.count_nonzero(terms[a, b]) <= dout[0, 0].size for a in range(3) for b in range(2))
+
+
+def test_window_grid_svg_is_crisp_readable_and_marks_unread_cells():
+    import re
+    svg = figures.window_grid_svg(8, 8, 3, 3, 0)          # rows/columns 6-7 unread
+    sizes = [float(v) for v in re.findall(r'font-size="([0-9.]+)"', svg)]
+    assert sizes and min(sizes) >= 10
+    assert svg.count('fill="url(#unread)"') == 8 * 8 - 6 * 6 + 1     # the unread cells, plus the legend swatch
+    width = int(re.search(r'width="(\d+)"', svg).group(1))
+    assert width <= 700
+    assert "output 2×2" in svg and "no picture" in figures.window_grid_svg(3, 3, 5, 1, 0, error="too large")
 
 
 def test_figures_return_figures():
@@ -168,92 +131,74 @@ def _cells():
     return json.loads(NOTEBOOK.read_text())["cells"]
 
 
+def _tagged(tag):
+    return ["".join(c["source"]) for c in _cells() if tag in c.get("metadata", {}).get("tags", [])]
 
 
-def test_notebook_solution_passes():
-    feedback = lesson.check_input_gradient(solution_function(NOTEBOOK, "input_gradient"))
+def test_notebook_solution_passes_and_follows_the_convention():
+    (solution,) = _tagged("solution")
+    assert solution.startswith("# Solution (click to expand)") and solution.rstrip().endswith(
+        "print(check_input_gradient(input_gradient))")
+    namespace = {"np": np, "cl": cl}
+    exec(solution.rsplit("print(", 1)[0], namespace)
+    feedback = lesson.check_input_gradient(namespace["input_gradient"])
     assert feedback.attempted and feedback.passed, str(feedback)
+    cell = next(c for c in _cells() if "solution" in c.get("metadata", {}).get("tags", []))
+    assert cell["metadata"]["jupyter"]["source_hidden"] and cell["metadata"]["slideshow"]["slide_type"] == "skip"
+    assert not any("<details>" in "".join(c["source"]) for c in _cells())
 
 
 def test_notebook_stub_is_not_attempted():
-    stub = next("".join(c["source"]) for c in _cells()
-                if c["cell_type"] == "code" and "def input_gradient(" in "".join(c["source"]))
-    assert "NotImplementedError" in stub
+    (stub,) = _tagged("exercise-stub")
+    assert "def input_gradient(dout, w, x_shape, stride, padding):" in stub and "NotImplementedError" in stub
     namespace = {}
     exec(stub.split("print(")[0], namespace)
     feedback = lesson.check_input_gradient(namespace["input_gradient"])
     assert not feedback.attempted and str(feedback).startswith("Not attempted yet")
 
 
-def _learner(filters="all", accumulate=True, rotate=True, dilate=True, crop="right"):
-    """A learner's input_gradient, written independently of the checker, with one slip switched on."""
-    def input_gradient(dout, w, x_shape, stride, padding):
-        N, C, H, W = x_shape
-        F, _, kH, kW = w.shape
-        p = padding
-        dx_padded = np.zeros((N, C, H + 2 * p, W + 2 * p))
-        chosen = {"all": range(F), "first": [0]}[filters]
-        for n in range(N):
-            for f in chosen:
-                spread = cl.dilate(dout[n, f], stride) if dilate else dout[n, f]
-                spread = cl.pad2d(spread, (kH - 1, kW - 1))
-                for c in range(C):
-                    full = cl.correlate2d(spread, cl.rot180(w[f, c]) if rotate else w[f, c])
-                    rows, cols = full.shape
-                    if accumulate:
-                        dx_padded[n, c, :rows, :cols] += full
-                    else:
-                        dx_padded[n, c, :rows, :cols] = full
-        if crop == "right":
-            return dx_padded[:, :, p:p + H, p:p + W]
-        if crop == "none":
-            return dx_padded
-        if crop == "first rows":
-            return dx_padded[:, :, :H, :W]
-        return dx_padded[:, :, p:-p, p:-p]   # crop == "minus": empty when p == 0
-    return input_gradient
+def test_the_answer_is_not_in_scope_before_the_exercise():
+    """The layer rule the learner writes is not importable under a name the notebook has before it."""
+    cells = [c for c in _cells() if c["cell_type"] == "code"]
+    stub_at = next(i for i, c in enumerate(cells) if "exercise-stub" in c["metadata"].get("tags", []))
+    before = "\n".join("".join(c["source"]) for c in cells[:stub_at])
+    assert "input_gradient_from_2d_helpers" not in before and "import real_layers as lesson" not in before
+    assert "import layer_rules\n" not in before and "from cnnlib import layer_rules" not in before
 
 
-@pytest.mark.parametrize("slip, expected_mistake", [
-    (dict(filters="first"), "only the first filter (no sum over output channels)"),
-    (dict(accumulate=False), "only the last filter (= instead of +=)"),
-    (dict(rotate=False), "no rotation"),
-    (dict(dilate=False), "stride ignored (dout not dilated)"),
-    (dict(crop="none"), "padding not cropped"),
-    (dict(crop="first rows"), "cropped the wrong rows"),
-    (dict(crop="minus"), "x[p:-p] with p = 0 is empty"),
-])
-def test_each_mistake_is_caught_and_named(slip, expected_mistake):
-    feedback = lesson.check_input_gradient(_learner(**slip))
-    assert feedback.attempted and not feedback.passed
-    assert feedback.mistake == expected_mistake, str(feedback)
-    assert expected_mistake in str(feedback)
+def test_proof_cells_are_folded_and_say_what_they_prove():
+    proofs = [c for c in _cells() if "proof" in c.get("metadata", {}).get("tags", [])]
+    assert len(proofs) >= 5
+    for cell in proofs:
+        assert cell["metadata"]["jupyter"]["source_hidden"] and cell["metadata"]["slideshow"]["slide_type"] == "skip"
+        assert "".join(cell["source"]).startswith("# Proof: ")
 
 
-def test_correct_learner_passes_and_unknown_error_is_reported():
-    assert lesson.check_input_gradient(_learner()).passed
-
-    def wrong_sign(*args):
-        return -_learner()(*args)
-    feedback = lesson.check_input_gradient(wrong_sign)
-    assert feedback.attempted and not feedback.passed and feedback.mistake == ""
-
-    def crashes(*args):
-        raise IndexError("index 9 is out of bounds")
-    feedback = lesson.check_input_gradient(crashes)
-    assert feedback.attempted and not feedback.passed and "IndexError" in str(feedback)
-
-
-def test_cases_cover_strides_and_paddings():
-    settings = {(case.args[3], case.args[4]) for case in lesson.make_cases()}
-    assert {(1, 0), (2, 0), (1, 1), (2, 1)} <= settings
-    assert all(case.args[1].shape[0] >= 2 and case.args[1].shape[1] >= 2 for case in lesson.make_cases())
+def test_every_cell_has_slideshow_metadata_and_main_slides_have_notes():
+    cells = _cells()
+    kinds = [c["metadata"].get("slideshow", {}).get("slide_type") for c in cells]
+    assert all(kinds), [i for i, k in enumerate(kinds) if not k]
+    notes = ["".join(c["source"]) for c, k in zip(cells, kinds) if k == "notes"]
+    assert sum(k == "slide" for k in kinds) <= len(notes) + 1
+    for text in notes:
+        assert "min" in text and "?" in text and "isconception" in text
 
 
 def test_only_the_timing_cell_is_excluded_from_output_comparison():
     """Timings vary from run to run; the printed library source does not, so nbval compares it."""
-    tagged = ["".join(c["source"]) for c in _cells() if "nbval-ignore-output" in c.get("metadata", {}).get("tags", [])]
+    tagged = _tagged("nbval-ignore-output")
     assert len(tagged) == 1 and "perf_counter" in tagged[0]
     source_cells = [c for c in _cells() if c["cell_type"] == "code" and "getsource" in "".join(c["source"])]
     assert len(source_cells) == 2
     assert all("nbval-ignore-output" not in c["metadata"].get("tags", []) for c in source_cells)
+
+
+def test_overlapping_average_pooling_is_shown_and_checked():
+    """Section 5 contrasts max-pool with average pooling on overlapping windows (stride < size)."""
+    code = "\n".join("".join(c["source"]) for c in _cells() if c["cell_type"] == "code")
+    assert "cl.avgpool2d_forward(x_pool[None, None], size=3, stride=2)" in code
+    assert "cl.avgpool2d_backward_naive" in code and "check_layer_gradients(cl.avgpool2d_forward" in code
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    _, cache = cl.avgpool2d_forward(x, size=3, stride=2)
+    dx = cl.avgpool2d_backward(np.ones((1, 1, 2, 2)), cache)[0, 0]
+    assert dx[2, 2] == pytest.approx(4 / 9) and dx[0, 0] == pytest.approx(1 / 9)

@@ -1,161 +1,27 @@
 """Pictures for notebook 03: the error of a conv layer's input is a full convolution.
 
-The geometry lives in two plain functions the notebook, the widget and the tests share:
-- `full_convolution_layout` builds every intermediate array of the gather view
-  (dilate delta by the stride, pad it by k - 1, slide rot180(w) over it, crop the padding);
-- `scatter_terms` lists, for one input position, the outputs it fed and the weight it
-  was multiplied by (the scatter view), in the question's 1-based indices.
-The figures only draw what these return. They are built as plain matplotlib Figures,
-not through pyplot, so a notebook shows each exactly once, as the cell's value.
+The figures only draw: every array and position comes from `cnnlib.single_map`
+(`full_convolution_layout`, `scatter_terms`, `gather_window`). The static figures are plain
+matplotlib Figures (not pyplot), so a notebook shows each exactly once, as the cell's
+value; the explorer's picture is `scatter_gather_svg`, an SVG string built directly (crisp
+at any zoom, real text, a few milliseconds per update).
 
-Conventions: 2-D arrays (one channel), forward z_next = correlate(pad(z, p), w) with
+Conventions: 2-D arrays (one channel), forward z_next = correlate(pad(z, P), w) with
 stride s, kernel anchored at its top-left corner; positions (m, n) are 1-based.
 """
-from dataclasses import dataclass
+from html import escape
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from ..checks import as_float_array, as_pair, output_size, require_ndim, require_no_nan
-from ..plot import highlight_window, rounded, show_grid
-from ..signal import correlate2d, dilate, pad2d, rot180
-
-
-@dataclass
-class FullConvolutionLayout:
-    """Every array of the gather view, 0-based numpy arrays (labels in figures are 1-based).
-
-    delta:                 (Ho, Wo) the error of the layer's output, delta^{l+1}
-    kernel:                (kH, kW) the weights w^{l+1}
-    rotated_kernel:        (kH, kW) rot180(kernel)
-    dilated_delta:         ((Ho-1)*sh + 1, (Wo-1)*sw + 1), stride - 1 zeros between entries
-    extra:                 (rows, cols) of zeros added at the bottom/right for the floor rule
-                           (input rows/columns no forward window reached)
-    padded_delta:          (H + 2ph + kH - 1, W + 2pw + kW - 1): dilated delta, `extra`
-                           zeros at the bottom/right, then kH-1 / kW-1 zeros on every side
-    padded_input_gradient: (H + 2ph, W + 2pw) = correlate2d(padded_delta, rotated_kernel)
-    input_gradient:        (H, W), the padded one with ph / pw cropped from each side
-    """
-    delta: np.ndarray
-    kernel: np.ndarray
-    rotated_kernel: np.ndarray
-    dilated_delta: np.ndarray
-    extra: tuple
-    padded_delta: np.ndarray
-    padded_input_gradient: np.ndarray
-    input_gradient: np.ndarray
-    stride: tuple
-    padding: tuple
-    input_shape: tuple
-
-    @property
-    def border(self):
-        """Zeros put around the dilated delta on each side: (kH - 1, kW - 1)."""
-        return (self.kernel.shape[0] - 1, self.kernel.shape[1] - 1)
-
-
-def full_convolution_layout(delta, w, stride=1, padding=0, input_shape=None):
-    """The gather view of dL/dz^l for one channel, step by step.
-
-    delta (Ho, Wo): error of the conv output; w (kH, kW); stride, padding: int or (h, w).
-    input_shape (H, W): shape of the layer's input z^l. It is needed when stride > 1,
-    because several input sizes give the same Ho (floor rule); by default the smallest,
-    H = (Ho - 1) * sh + kH - 2 * ph.
-    Returns a FullConvolutionLayout; its `input_gradient` (H, W) equals dx of
-    `conv2d_backward` for one sample and one channel.
-    """
-    delta = as_float_array(delta, "delta")
-    w = as_float_array(w, "w")
-    require_ndim(delta, 2, "delta", "(Ho, Wo)")
-    require_ndim(w, 2, "w", "(kH, kW)")
-    require_no_nan(delta, "delta")
-    require_no_nan(w, "w")
-    if min(w.shape) < 1 or min(delta.shape) < 1:
-        raise ValueError(f"delta {delta.shape} and w {w.shape} must not be empty")
-    sh, sw = as_pair(stride, "stride", minimum=1)
-    ph, pw = as_pair(padding, "padding", minimum=0)
-    kH, kW = w.shape
-    Ho, Wo = delta.shape
-    if input_shape is None:
-        input_shape = ((Ho - 1) * sh + kH - 2 * ph, (Wo - 1) * sw + kW - 2 * pw)
-    input_shape = as_pair(input_shape, "input_shape", minimum=1)
-    H, W = input_shape
-    expected = (output_size(H, kH, sh, ph), output_size(W, kW, sw, pw))
-    if H + 2 * ph < kH or W + 2 * pw < kW or expected != (Ho, Wo):
-        raise ValueError(
-            f"delta {delta.shape} is not the output shape of input {input_shape} with kernel {w.shape}, "
-            f"stride {(sh, sw)}, padding {(ph, pw)} (that would be {expected})")
-    dilated = dilate(delta, (sh, sw))
-    # Floor rule: the last forward window ends at row (Ho-1)*sh + kH of the padded input;
-    # rows after it were never read, so they get zero gradient: append them as zeros.
-    extra = (H + 2 * ph - ((Ho - 1) * sh + kH), W + 2 * pw - ((Wo - 1) * sw + kW))
-    grown = np.pad(dilated, ((0, extra[0]), (0, extra[1])))
-    padded = pad2d(grown, (kH - 1, kW - 1))
-    rotated = rot180(w)
-    padded_gradient = correlate2d(padded, rotated)
-    gradient = padded_gradient[ph:ph + H, pw:pw + W]   # explicit ends: safe when p == 0
-    return FullConvolutionLayout(delta, w, rotated, dilated, extra, padded, padded_gradient,
-                                 gradient, (sh, sw), (ph, pw), (H, W))
-
-
-@dataclass
-class ScatterTerm:
-    """One output that input position (m, n) fed: z^{l+1}_{out} got z^l_{m,n} * w_{weight}.
-
-    output, weight: 1-based (row, col) pairs, as in the question; delta_value, weight_value
-    the numbers; product = delta_value * weight_value, this term's share of delta^l_{m,n}.
-    """
-    output: tuple
-    weight: tuple
-    delta_value: float
-    weight_value: float
-
-    @property
-    def product(self):
-        return self.delta_value * self.weight_value
+from ..plot import GRADIENT_CMAP, diverging_norm, highlight_window, rounded, show_grid
+from ..single_map import gather_window, scatter_terms
+from ..single_map import full_convolution_layout  # noqa: F401  (old import path; the math lives in single_map)
 
 
 def _require_position(layout, m, n):
-    H, W = layout.input_shape
-    if not (1 <= m <= H and 1 <= n <= W):
-        raise ValueError(f"position (m, n) = {(m, n)} is outside the input 1..{H} x 1..{W} (1-based)")
-
-
-def scatter_terms(layout, m, n):
-    """The scatter view of one input position (m, n), 1-based in the unpadded input.
-
-    Returns the list of ScatterTerm for every output whose window covered z^l_{m,n}:
-    output (p, q) and weight (i, j) with (p-1)*s + i = m + pad (1-based), in row-major
-    order. Their products sum to layout.input_gradient[m-1, n-1]. Empty when no forward
-    window reached (m, n) (floor rule).
-    """
-    _require_position(layout, m, n)
-    (sh, sw), (ph, pw) = layout.stride, layout.padding
-    kH, kW = layout.kernel.shape
-    Ho, Wo = layout.delta.shape
-    row, col = m - 1 + ph, n - 1 + pw          # 0-based row/col in the padded input
-    terms = []
-    for p in range(Ho):
-        a = row - p * sh                        # kernel row that output p laid on this input row
-        if not 0 <= a < kH:
-            continue
-        for q in range(Wo):
-            b = col - q * sw
-            if 0 <= b < kW:
-                terms.append(ScatterTerm((p + 1, q + 1), (a + 1, b + 1),
-                                         float(layout.delta[p, q]), float(layout.kernel[a, b])))
-    return terms
-
-
-def gather_window(layout, m, n):
-    """The gather view of one input position (m, n), 1-based in the unpadded input.
-
-    Returns (top, left): 0-based top-left corner, in layout.padded_delta, of the window
-    the rotated kernel covers to produce delta^l_{m,n}; the value is
-    sum(padded_delta[top:top+kH, left:left+kW] * rotated_kernel).
-    """
-    _require_position(layout, m, n)
-    return (m - 1 + layout.padding[0], n - 1 + layout.padding[1])
+    gather_window(layout, m, n)   # raises TypeError / ValueError for a bad position
 
 
 def _weight_labels(kernel_shape, rotated):
@@ -182,7 +48,7 @@ def _outline_real_delta(ax, layout):
     highlight_window(ax, kH - 1, kW - 1, rows, cols, color="black", linewidth=1.2).set_linestyle("--")
 
 
-def step_through_figure(layout, positions=None, columns=4):
+def step_through_figure(layout, positions=None, columns=3):
     """Step-through of the gather view: rot180(w) at successive positions over the padded delta.
 
     layout: from full_convolution_layout. positions: 1-based (m, n) pairs of the input,
@@ -200,30 +66,30 @@ def step_through_figure(layout, positions=None, columns=4):
     panels = len(positions) + 1
     rows = -(-panels // columns)
     size = layout.padded_delta.shape
-    fig = Figure(figsize=(2.6 * columns, 2.9 * rows * size[0] / max(size[1], 1) + 0.4))
+    fig = Figure(figsize=(3.1 * columns, 2.6 * rows * size[0] / max(size[1], 1) + 0.5))   # <= 520 px tall for slides
     axes = fig.subplots(rows, columns, squeeze=False)
     kH, kW = layout.kernel.shape
     labels = _weight_labels((kH, kW), rotated=True)
     norm_values = layout.padded_delta
     for ax, (m, n) in zip(axes.flat, positions):
-        show_grid(ax, norm_values, gradient=True, decimals=1, fontsize=7)
+        show_grid(ax, norm_values, gradient=True, decimals=1, fontsize=8)
         _outline_real_delta(ax, layout)
         top, left = gather_window(layout, m, n)
         highlight_window(ax, top, left, kH, kW, color="black", linewidth=2.5)
         for a in range(kH):
             for b in range(kW):
-                _write_label(ax, left + b, top + a, labels[a, b], 5.5)
+                _write_label(ax, left + b, top + a, labels[a, b], 7.5)
         value = layout.input_gradient[m - 1, n - 1]
-        ax.set_title(f"$\\delta^l_{{{m},{n}}} = {rounded(value, 4):g}$", fontsize=9)
+        ax.set_title(f"$\\delta^l_{{{m},{n}}} = {rounded(value, 4):g}$", fontsize=10)
     last = axes.flat[len(positions)]
-    show_grid(last, layout.input_gradient, gradient=True, decimals=2, fontsize=7)
+    show_grid(last, layout.input_gradient, gradient=True, decimals=1, fontsize=8)
     for m, n in positions:
         highlight_window(last, m - 1, n - 1, 1, 1, color="black", linewidth=2)
-    last.set_title(r"$\delta^l$ (visited entries boxed)", fontsize=9)
+    last.set_title(r"$\delta^l$ (visited entries boxed)", fontsize=10)
     for ax in list(axes.flat)[panels:]:
         ax.axis("off")
     fig.suptitle(r"gather: rot180($w$) slides over the zero-padded $\delta^{l+1}$ (dashed: the real entries)",
-                 fontsize=10)
+                 fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -263,14 +129,14 @@ def scatter_gather_figure(layout, m, n):
     left.set_title(f"scatter: $z^l_{{{m},{n}}}$ fed {len(terms)} output(s)\n(boxed; label = its weight)",
                    fontsize=9)
     left.set_xlabel(r"$\delta^{l+1}$")
-    show_grid(right, layout.padded_delta, gradient=True, decimals=1, fontsize=7)
+    show_grid(right, layout.padded_delta, gradient=True, decimals=1, fontsize=7.5)
     _outline_real_delta(right, layout)
     top, left_col = gather_window(layout, m, n)
     highlight_window(right, top, left_col, kH, kW, color="black", linewidth=2.5)
     labels = _weight_labels((kH, kW), rotated=True)
     for a in range(kH):
         for b in range(kW):
-            _write_label(right, left_col + b, top + a, labels[a, b], 6)
+            _write_label(right, left_col + b, top + a, labels[a, b], 7)
     value = layout.input_gradient[m - 1, n - 1]
     right.set_title(f"gather: rot180($w$) over padded $\\delta^{{l+1}}$\n"
                     f"$\\delta^l_{{{m},{n}}}$ = {rounded(value, 4):g}", fontsize=9)
@@ -300,15 +166,132 @@ def pipeline_figure(layout):
         (layout.input_gradient, f"6. crop P = {_pair_text((ph, pw))} per side:\n$\\delta^l$"),
     ]
     widths = [max(values.shape[1], 2) for values, _ in panels]
-    fig = Figure(figsize=(min(0.42 * sum(widths) + 2, 16), 3.5))
-    axes = fig.subplots(1, len(panels), gridspec_kw={"width_ratios": widths})
+    fig = Figure(figsize=(9.6, 5.7), layout="constrained")   # <= 520 px tall for slides
+    axes = []
+    for row, subfigure in enumerate(fig.subfigures(2, 1)):   # two rows of three steps
+        axes.extend(subfigure.subplots(1, 3, gridspec_kw={"width_ratios": widths[3 * row:3 * row + 3]}))
     for ax, (values, title) in zip(axes, panels):
-        show_grid(ax, values, gradient=True, decimals=1, fontsize=6)
-        ax.set_title(title, fontsize=8)
+        show_grid(ax, values, gradient=True, decimals=1, fontsize=8.5)
+        ax.set_title(title, fontsize=9.5)
     H, W = layout.input_shape
     if ph or pw:
         highlight_window(axes[4], ph, pw, H, W, color="black", linewidth=2)
     fig.suptitle(f"the gather recipe, step by step (stride s = {_pair_text(layout.stride)}, "
-                 f"padding P = {_pair_text(layout.padding)}, input {H}x{W})", fontsize=10)
-    fig.tight_layout()
+                 f"padding P = {_pair_text(layout.padding)}, input {H}x{W})", fontsize=11)
     return fig
+
+
+# ---------------------------------------------------------------- the explorer's picture (SVG)
+
+SVG_CELL = 28          # px per grid cell at natural size
+_SVG_GAP = 36          # px between panels
+_SVG_TOP = 52          # px for the two title lines above each panel
+_FONT = "font-family:DejaVu Sans,Arial,sans-serif"
+
+
+def _svg_colours(values):
+    """(fill '#rrggbb', text colour) per cell: the diverging map centred at zero, as show_grid."""
+    rgba = colormaps[GRADIENT_CMAP](diverging_norm(values)(np.asarray(values, dtype=float)))
+    fills = np.empty(values.shape, dtype=object)
+    inks = np.empty(values.shape, dtype=object)
+    for index in np.ndindex(values.shape):
+        r, g, b = (float(channel) for channel in rgba[index][:3])
+        fills[index] = "#{:02x}{:02x}{:02x}".format(int(r * 255), int(g * 255), int(b * 255))
+        inks[index] = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+    return fills, inks
+
+
+def _svg_grid(x0, y0, values, labels=None, decimals=1):
+    """SVG elements of a grid of cells at (x0, y0): value in each cell, optional small label
+    below it, 1-based row/column numbers outside."""
+    parts = []
+    fills, inks = _svg_colours(values)
+    texts = [[f"{round(float(v), decimals) + 0.0:g}" for v in row] for row in values]   # as rounded()
+    rows, cols = values.shape
+    c = SVG_CELL
+    for i in range(rows):
+        for j in range(cols):
+            x, y = x0 + j * c, y0 + i * c
+            parts.append(f'<rect x="{x}" y="{y}" width="{c}" height="{c}" fill="{fills[i, j]}" '
+                         f'stroke="white" stroke-width="1"/>')
+            text_y = y + (c * 0.42 if labels is not None and labels[i][j] else c * 0.62)
+            parts.append(f'<text x="{x + c / 2}" y="{text_y:.1f}" font-size="12" text-anchor="middle" '
+                         f'fill="{inks[i, j]}">{texts[i][j]}</text>')
+            if labels is not None and labels[i][j]:
+                parts.append(f'<rect x="{x + 2}" y="{y + c * 0.56:.1f}" width="{c - 4}" height="11" '
+                             f'fill="white" fill-opacity="0.85"/>'
+                             f'<text x="{x + c / 2}" y="{y + c * 0.56 + 9:.1f}" font-size="9.5" '
+                             f'text-anchor="middle" fill="black">{labels[i][j]}</text>')
+    for i in range(rows):
+        parts.append(f'<text x="{x0 - 4}" y="{y0 + i * c + c * 0.62:.1f}" font-size="10" '
+                     f'text-anchor="end" fill="#444">{i + 1}</text>')
+    for j in range(cols):
+        parts.append(f'<text x="{x0 + j * c + c / 2}" y="{y0 - 4}" font-size="10" '
+                     f'text-anchor="middle" fill="#444">{j + 1}</text>')
+    return parts
+
+
+def _svg_box(x0, y0, row, col, height, width, stroke_width=2.5, dashed=False):
+    c = SVG_CELL
+    dash = ' stroke-dasharray="5,3"' if dashed else ""
+    return (f'<rect x="{x0 + col * c}" y="{y0 + row * c}" width="{width * c}" height="{height * c}" '
+            f'fill="none" stroke="black" stroke-width="{stroke_width}"{dash}/>')
+
+
+def _svg_title(x, y, lines):
+    return "".join(f'<text x="{x}" y="{y + 15 * k}" font-size="12.5" fill="black">{escape(line)}</text>'
+                   for k, line in enumerate(lines))
+
+
+def scatter_gather_svg(layout, m, n):
+    """The explorer's picture: the scatter and gather views of delta^l_{m,n} as an SVG string.
+
+    The same three panels as scatter_gather_figure (the weights; delta^{l+1} with the
+    outputs z^l_{m,n} fed boxed and labelled with their weight; rot180(w) over the padded,
+    dilated delta^{l+1}), drawn at SVG_CELL px per cell with real text (>= 9.5 px).
+    Its natural size is in the root element's width/height attributes.
+    """
+    terms = scatter_terms(layout, m, n)
+    top, left_col = gather_window(layout, m, n)
+    kH, kW = layout.kernel.shape
+    grids = [layout.kernel, layout.delta, layout.padded_delta]
+    c = SVG_CELL
+    x_positions, x = [], 22
+    for values in grids:
+        x_positions.append(x)
+        x += max(values.shape[1] * c, 250) + _SVG_GAP
+    width = max(x - _SVG_GAP + 10, x_positions[-1] + 330)
+    y0 = _SVG_TOP + 14
+    height = y0 + max(values.shape[0] for values in grids) * c + 34
+    own = [[f"w{a + 1},{b + 1}" for b in range(kW)] for a in range(kH)]
+    fed = [["" for _ in range(layout.delta.shape[1])] for _ in range(layout.delta.shape[0])]
+    for term in terms:
+        fed[term.output[0] - 1][term.output[1] - 1] = f"w{term.weight[0]},{term.weight[1]}"
+    gathered = [["" for _ in range(layout.padded_delta.shape[1])] for _ in range(layout.padded_delta.shape[0])]
+    for a in range(kH):
+        for b in range(kW):
+            gathered[top + a][left_col + b] = f"w{kH - a},{kW - b}"
+    value = layout.input_gradient[m - 1, n - 1]
+    title = f"scatter and gather of δˡ at (m, n) = ({m}, {n}): δˡ = {rounded(value, 4):g}"
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" style="{_FONT}">',
+             f"<title>{escape(title)}</title>",
+             '<rect width="100%" height="100%" fill="white"/>']
+    xw, xd, xp = x_positions
+    parts += _svg_title(xw, 16, ["the weights wˡ⁺¹", "(value; label: its index i,j)"])
+    parts += _svg_grid(xw, y0, layout.kernel, own, decimals=2)
+    parts += _svg_title(xd, 16, [f"scatter: zˡ at ({m}, {n}) fed {len(terms)} output(s)",
+                                 "of δˡ⁺¹ (boxed; label: weight used)"])
+    parts += _svg_grid(xd, y0, layout.delta, fed, decimals=2)
+    parts += [_svg_box(xd, y0, t.output[0] - 1, t.output[1] - 1, 1, 1) for t in terms]
+    parts += _svg_title(xp, 16, ["gather: rot180(w) over the padded δˡ⁺¹", f"gives δˡ at ({m}, {n}) = {rounded(value, 4):g}"])
+    parts += _svg_grid(xp, y0, layout.padded_delta, gathered, decimals=1)
+    rows, cols = layout.dilated_delta.shape
+    parts.append(_svg_box(xp, y0, kH - 1, kW - 1, rows, cols, stroke_width=1.5, dashed=True))
+    parts.append(_svg_box(xp, y0, top, left_col, kH, kW, stroke_width=3))
+    dilated = " dilated" if max(layout.stride) > 1 else ""
+    parts.append(f'<text x="{xp}" y="{height - 10}" font-size="11.5" fill="black">'
+                 f'stride s = {_pair_text(layout.stride)}, padding P = {_pair_text(layout.padding)}; '
+                 f'dashed box: δˡ⁺¹{dilated}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -3,8 +3,12 @@
 Controls: kernel size k, stride s, padding p, and a position (m, n) of the layer's
 input z^l (1-based). It shows the outputs z^l_{m,n} fed, with the weight each used
 (scatter), and rot180(w) over the zero-padded, dilated delta^{l+1} producing
-delta^l_{m,n} (gather). The logic is `full_convolution_state`, a pure function.
+delta^l_{m,n} (gather). The logic is `full_convolution_state` and `describe_state`, plain
+functions; the picture is `figures.full_convolution.scatter_gather_svg` (an SVG shown at its
+natural size, crisp on HiDPI screens). This module only wires them to the controls.
 """
+import re
+
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -12,13 +16,9 @@ import numpy as np
 
 from ..checks import output_size
 from ..conv import conv2d_backward, conv2d_forward
-from ..figures.full_convolution import (
-    full_convolution_layout,
-    gather_window,
-    scatter_gather_figure,
-    scatter_terms,
-)
-from ..plot import figure_to_png, rounded
+from ..figures.full_convolution import scatter_gather_svg
+from ..plot import rounded
+from ..single_map import full_convolution_layout, gather_window, scatter_terms
 
 INPUT_SIZE = 6   # z^l is INPUT_SIZE x INPUT_SIZE: big enough for k <= 4, small enough to read
 
@@ -130,7 +130,7 @@ class FullConvolutionExplorer(widgets.VBox):
         self.padding = slider("padding P", padding, 0, 2, "padding")
         self.row = slider("row m", m, 1, input_size, "row")
         self.col = slider("col n", n, 1, input_size, "col")
-        self.image = widgets.Image(format="png")
+        self.image = widgets.Image(format="svg+xml", layout=widgets.Layout(max_width="100%", height="auto"))
         self.image.add_class("cnnlib-full-convolution-image")
         self.summary = widgets.HTML()
         self.summary.add_class("cnnlib-full-convolution-summary")
@@ -146,7 +146,9 @@ class FullConvolutionExplorer(widgets.VBox):
         self.state = full_convolution_state(self.kernel_size.value, self.stride.value, self.padding.value,
                                             self.row.value, self.col.value, self.input_size, self.seed)
         self.summary.value = describe_state(self.state)
-        self.image.value = figure_to_png(scatter_gather_figure(self.state.layout, self.state.m, self.state.n))
+        picture = scatter_gather_svg(self.state.layout, self.state.m, self.state.n)
+        self.image.width = re.search(r'width="(\d+)"', picture).group(1)   # natural size
+        self.image.value = picture.encode()
 
 
 def full_convolution_explorer(**options):

@@ -1,103 +1,21 @@
-"""Question 1's network and an explorer of how max-pool routes the error back.
+"""The explorer of notebook 01: how max-pool routes the error back (question 1).
 
-The model, in the asker's notation (one 8x8 image, NCHW (1, 1, 8, 8)):
-
-    z1 = x * w1 + b1        conv 3x3 (cross-correlation)      (1, 1, 6, 6)
-    a1 = ReLU(z1)                                             (1, 1, 6, 6)
-    a2 = maxpool 2x2 of a1                                    (1, 1, 3, 3)
-    z3 = flatten(a2) . w3 + b3                                (1, 1)
-    a3 = sigmoid(z3);  L = binary cross-entropy(a3, y)
-
-`question1_forward_backward` runs it with the cnnlib layer functions and returns every
-intermediate and every gradient. `routing_state` is the explorer's update logic: a
-plain function (no widgets) that says, for one pooling window, which input wins, what
-gradient each of its four inputs receives, and how much the loss moves when each one
-alone is nudged. `MaxpoolRoutingExplorer` only wires controls to it.
+The network and its gradients live in `cnnlib.question1`. `routing_state` is the explorer's
+update logic: a plain function (no widgets) that says, for one pooling window, which input
+wins, what gradient each of its four inputs receives, and how much the loss moves when each
+one alone is nudged. `MaxpoolRoutingExplorer` only wires controls to it; its picture is
+`figures.maxpool_routing.routing_svg` (SVG text, so an update costs milliseconds, shows at
+its natural size and stays crisp on HiDPI screens).
 """
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 
-from ..activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
-from ..conv import conv2d_backward, conv2d_forward
 from ..data import load_digits_nchw
-from ..figures.maxpool_routing import routing_figure
-from ..linear import dense_backward, dense_forward, flatten_backward, flatten_forward
-from ..losses import binary_cross_entropy
-from ..plot import figure_to_png
-from ..pool import maxpool2d_backward, maxpool2d_forward
-
-TARGET_DIGIT = 0   # the binary question the network answers: "is this digit a 0?" (y = 1 if so)
-POOL_SIZE = 2
-
-
-def question1_example(digit_index):
-    """One digit from scikit-learn's load_digits and its binary label.
-
-    Returns x (1, 1, 8, 8) in [0, 1], y (1, 1) = 1.0 if the digit is TARGET_DIGIT else 0.0,
-    and the digit's class 0..9.
-    """
-    images, labels = load_digits_nchw()
-    if not 0 <= int(digit_index) < len(images):
-        raise ValueError(f"digit_index must be in 0..{len(images) - 1}, got {digit_index!r}")
-    label = int(labels[digit_index])
-    return images[digit_index:digit_index + 1].copy(), np.array([[float(label == TARGET_DIGIT)]]), label
-
-
-def question1_parameters(seed):
-    """The model's 20 parameters, drawn from a seeded normal distribution.
-
-    Returns {"w1": (1, 1, 3, 3), "b1": (1,), "w3": (9, 1), "b3": (1,)}, float64.
-    """
-    rng = np.random.default_rng(seed)
-    return {
-        "w1": rng.normal(0.0, 0.5, size=(1, 1, 3, 3)),
-        "b1": rng.normal(0.0, 0.1, size=(1,)),
-        "w3": rng.normal(0.0, 0.5, size=(9, 1)),
-        "b3": rng.normal(0.0, 0.1, size=(1,)),
-    }
-
-
-def loss_from_a1(a1, y, params):
-    """The loss as a function of a1 alone (everything before it held fixed).
-
-    a1 (1, 1, 6, 6), y (1, 1) -> float. Used to nudge single entries of a1.
-    """
-    a2, _ = maxpool2d_forward(a1, POOL_SIZE)
-    z3, _ = dense_forward(flatten_forward(a2)[0], params["w3"], params["b3"])
-    return binary_cross_entropy(sigmoid_forward(z3)[0], y)[0]
-
-
-def question1_forward_backward(x, y, params):
-    """Forward and backward through question 1's network with the cnnlib layers.
-
-    x (1, 1, 8, 8), y (1, 1), params as from `question1_parameters`.
-    Returns a dict of arrays: the forward values z1, a1 (1,1,6,6), a2 (1,1,3,3),
-    z3, a3 (1,1), loss (float), pool_winners (1,1,3,3: row-major index 0..3 of each
-    window's winner), and the gradients dL_da3, dL_dz3, dL_da2 (1,1,3,3), dL_da1,
-    dL_dz1 (1,1,6,6), dL_dw1 (1,1,3,3), dL_db1 (1,), dL_dw3 (9,1), dL_db3 (1,).
-    """
-    z1, conv_cache = conv2d_forward(x, params["w1"], params["b1"])
-    a1, relu_cache = relu_forward(z1)
-    a2, pool_cache = maxpool2d_forward(a1, POOL_SIZE)
-    a2_flat, flatten_cache = flatten_forward(a2)
-    z3, dense_cache = dense_forward(a2_flat, params["w3"], params["b3"])
-    a3, sigmoid_cache = sigmoid_forward(z3)
-    loss, dL_da3 = binary_cross_entropy(a3, y)
-
-    dL_dz3 = sigmoid_backward(dL_da3, sigmoid_cache)
-    dL_da2_flat, dL_dw3, dL_db3 = dense_backward(dL_dz3, dense_cache)
-    dL_da2 = flatten_backward(dL_da2_flat, flatten_cache)
-    dL_da1 = maxpool2d_backward(dL_da2, pool_cache)
-    dL_dz1 = relu_backward(dL_da1, relu_cache)
-    _, dL_dw1, dL_db1 = conv2d_backward(dL_dz1, conv_cache)
-    return {
-        "z1": z1, "a1": a1, "a2": a2, "z3": z3, "a3": a3, "loss": loss,
-        "pool_winners": pool_cache[2],
-        "dL_da3": dL_da3, "dL_dz3": dL_dz3, "dL_da2": dL_da2, "dL_da1": dL_da1, "dL_dz1": dL_dz1,
-        "dL_dw1": dL_dw1, "dL_db1": dL_db1, "dL_dw3": dL_dw3, "dL_db3": dL_db3,
-    }
+from ..figures.maxpool_routing import routing_svg
+from ..question1 import (loss_from_a1, question1_example, question1_forward_backward,
+                         question1_parameters, window_entries)
 
 
 @dataclass
@@ -130,13 +48,6 @@ class RoutingState:
     model: dict
 
 
-def window_entries(window_row, window_col):
-    """Eq. (11): the 1-based a1 positions of pooling window (p, r): rows 2p-1, 2p and
-    columns 2r-1, 2r, in row-major order."""
-    p, r = window_row, window_col
-    return [(2 * p - 1, 2 * r - 1), (2 * p - 1, 2 * r), (2 * p, 2 * r - 1), (2 * p, 2 * r)]
-
-
 def routing_state(digit_index=0, seed=0, window_row=1, window_col=1, nudge=0.05):
     """The explorer's update logic: everything it shows, for one choice of controls.
 
@@ -145,14 +56,11 @@ def routing_state(digit_index=0, seed=0, window_row=1, window_col=1, nudge=0.05)
     nudge: amount added to one a1 entry at a time (the rest held fixed).
     Returns a RoutingState.
     """
-    for name, value in (("window_row", window_row), ("window_col", window_col)):
-        if value not in (1, 2, 3):
-            raise ValueError(f"{name} must be 1, 2 or 3 (a 3x3 grid of pooling windows), got {value!r}")
+    entries = window_entries(window_row, window_col)   # checks the window
     x, y, label = question1_example(digit_index)
     params = question1_parameters(seed)
     model = question1_forward_backward(x, y, params)
     a1 = model["a1"]
-    entries = window_entries(window_row, window_col)
     zero_based = [(i - 1, j - 1) for i, j in entries]   # math index i -> array index i - 1
     values = np.array([a1[0, 0, i, j] for i, j in zero_based])
     gradients = np.array([model["dL_da1"][0, 0, i, j] for i, j in zero_based])
@@ -177,7 +85,7 @@ def _number(value):
     return f"{round(float(value), 4) + 0.0:.4f}"
 
 
-_CELL = "padding: 2px 10px; text-align: right"
+_CELL = "padding: 0 10px; line-height: 1.3; text-align: right"
 
 
 def routing_summary_html(state):
@@ -194,19 +102,17 @@ def routing_summary_html(state):
     titles = ["input", "value", "role", "∂L/∂a⁽¹⁾", f"ΔL when nudged by {_number(state.nudge)}",
               "gradient × nudge"]
     header = "<tr>" + "".join(f'<th style="{_CELL}">{title}</th>' for title in titles) + "</tr>"
-    verdict = (f"Window (p, r) = ({p}, {r}): a⁽²⁾<sub>{p},{r}</sub> = {_number(state.values[state.winner])}, "
-               f"upstream ∂L/∂a⁽²⁾<sub>{p},{r}</sub> = {_number(state.upstream)}. ")
+    window = (f"window (p, r) = ({p}, {r}): a⁽²⁾<sub>{p},{r}</sub> = {_number(state.values[state.winner])}, "
+              f"upstream ∂L/∂a⁽²⁾<sub>{p},{r}</sub> = {_number(state.upstream)}")
     if state.tied > 1:
-        verdict += (f"{state.tied} inputs tie for the max; the library gives the gradient to the first one "
-                    "(row-major), like PyTorch. The max has no derivative here: a positive nudge to any "
-                    "tied input raises the max, a negative one does not.")
+        verdict = (f"{state.tied} inputs tie: the first one (row-major) takes the gradient, like PyTorch. "
+                   "No derivative here: a positive nudge to any tied input raises the max, a negative one does not.")
     else:
-        verdict += ("Only the winner's nudge moves the loss; a loser's stays exactly 0 "
-                    "until the nudge lifts it past the winner (or a big negative nudge sinks the winner "
-                    "below it).")
+        verdict = ("Only the winner's nudge moves the loss, until a nudge lifts a loser past it "
+                   "or sinks it below one.")
     table = f'<table style="border-collapse: collapse">{header}{"".join(rows)}</table>'
     return (f"<div><b>digit #{state.digit_index}</b> (a {state.label}, y = {state.y:g}), weights seed "
-            f"{state.seed}, loss L = {_number(state.loss)}<br>{verdict}{table}</div>")
+            f"{state.seed}, loss L = {_number(state.loss)}; {window}<br>{verdict}{table}</div>")
 
 
 class MaxpoolRoutingExplorer(widgets.VBox):
@@ -234,7 +140,7 @@ class MaxpoolRoutingExplorer(widgets.VBox):
         self.nudge = slider(widgets.FloatSlider, "nudge", "nudge δ", nudge, -0.2, 0.2, 0.01)
         self.summary = widgets.HTML()
         self.summary.add_class("cnnlib-maxpool-routing-summary")
-        self.picture = widgets.Image(format="png")
+        self.picture = widgets.Image(format="svg+xml")
         self.picture.add_class("cnnlib-maxpool-routing-picture")
         self.state = None
         controls = [self.window_row, self.window_col, self.digit_index, self.seed, self.nudge]
@@ -252,9 +158,12 @@ class MaxpoolRoutingExplorer(widgets.VBox):
         if change is not None and change["owner"] is self.nudge:
             return  # the picture does not depend on the nudge; redrawing it is the slow part
         model = self.state.model
-        self.picture.value = figure_to_png(routing_figure(
-            model["a1"], model["dL_da1"], window=(self.state.window_row, self.state.window_col),
-            size=(7.5, 3.4)))
+        svg, width, height = routing_svg(model["a1"], model["dL_da1"],
+                                         window=(self.state.window_row, self.state.window_col))
+        # SVG at its natural size: never stretched to the output width, crisp at any zoom
+        self.picture.width, self.picture.height = str(width), str(height)
+        self.picture.layout.max_width = f"{width}px"
+        self.picture.value = svg.encode()
 
 
 def maxpool_routing_explorer(**controls):

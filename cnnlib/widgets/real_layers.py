@@ -11,19 +11,18 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..conv import conv2d_backward, conv2d_forward
-from ..figures.real_layers import window_grid_figure
-from ..plot import figure_to_png
+from ..figures.real_layers import window_grid_svg
 from ..signal import correlate2d, dilate, pad2d, rot180
 
 CONTROLS = {  # name: (description, default, min, max)
-    "batch": ("N (batch)", 2, 1, 8),
-    "channels": ("C (in channels)", 3, 1, 8),
-    "filters": ("F (filters)", 4, 1, 8),
-    "height": ("H (height)", 8, 1, 12),
-    "width": ("W (width)", 8, 1, 12),
-    "kernel": ("k (kernel k×k)", 3, 1, 7),
-    "stride": ("s (stride)", 2, 1, 4),
-    "padding": ("p (padding)", 1, 0, 3),
+    "batch": ("N batch", 2, 1, 8),
+    "channels": ("C channels", 3, 1, 8),
+    "filters": ("F filters", 4, 1, 8),
+    "height": ("H height", 8, 1, 12),
+    "width": ("W width", 8, 1, 12),
+    "kernel": ("k kernel", 3, 1, 7),
+    "stride": ("s stride", 2, 1, 4),
+    "padding": ("p padding", 1, 0, 3),
 }
 
 
@@ -122,7 +121,8 @@ def layer_shapes_html(state):
         for k, stage in enumerate(stages):
             rows.append(f"<tr><td>{label if k == 0 else ''}</td><td>{stage.name}</td><td>{stage.rule}</td>"
                         f"<td><code>{_shape_text(stage.shape)}</code></td></tr>")
-    table = ("<table><tr><th>pass</th><th>array</th><th>shape rule</th><th>shape</th></tr>"
+    table = ("<table style='font-size:12px;line-height:1.25;border-spacing:6px 0'>"
+             "<tr><th>pass</th><th>array</th><th>shape rule</th><th>shape</th></tr>"
              + "".join(rows) + "</table>")
     if state.error:
         note = (f"<p style='color:#b00000'><b>Impossible configuration.</b> conv2d_forward raises "
@@ -134,32 +134,36 @@ def layer_shapes_html(state):
                 "them are real input, whose gradient is therefore 0 (the rest is padding).</p>")
     else:
         note = "<p>Every input cell is read by at least one window.</p>"
-    return f"<div><b>{head}</b>{note}{table}</div>"
+    return f"<div style='font-size:13px;line-height:1.3'><b>{head}</b>{note}{table}</div>"
 
 
 class RealLayerShapesExplorer(widgets.VBox):
     """Sliders for N, C, F, H, W, kernel, stride and padding; shows every shape of the pass.
 
     Controls are attributes named as in CONTROLS (batch, channels, ...). Outputs: summary
-    (HTML table) and picture (Image of the padded input's windows). `state` is the
-    latest LayerShapes.
+    (HTML table) and picture (HTML holding the SVG of the padded input's windows, at its
+    natural size). `state` is the latest LayerShapes. An update is `layer_shapes` plus two
+    strings of markup: no matplotlib, so a control change takes a few milliseconds.
     """
 
     def __init__(self, **values):
         self.controls = []
         for name, (description, default, low, high) in CONTROLS.items():
             slider = widgets.IntSlider(value=values.get(name, default), min=low, max=high, description=description,
-                                       continuous_update=False, style={"description_width": "initial"})
+                                       continuous_update=False, style={"description_width": "initial"},
+                                       layout=widgets.Layout(width="228px"))
             slider.add_class(f"cnnlib-real-layers-{name}")
             setattr(self, name, slider)
             self.controls.append(slider)
-        self.summary = widgets.HTML()
+        self.summary = widgets.HTML(layout=widgets.Layout(max_width="560px"))
         self.summary.add_class("cnnlib-real-layers-summary")
-        self.picture = widgets.Image(format="png")
+        self.picture = widgets.HTML(layout=widgets.Layout(margin="0 0 0 12px"))
         self.picture.add_class("cnnlib-real-layers-picture")
         self.state = None
-        super().__init__([widgets.HBox(self.controls[:4]), widgets.HBox(self.controls[4:]),
-                          self.summary, self.picture])
+        controls = widgets.GridBox(self.controls, layout=widgets.Layout(
+            grid_template_columns="repeat(4, 228px)", max_width="920px"))
+        super().__init__([controls, widgets.HBox([self.summary, self.picture],
+                                                 layout=widgets.Layout(flex_flow="row wrap"))])
         self.add_class("cnnlib-real-layers")
         for slider in self.controls:
             slider.observe(self._update, names="value")
@@ -169,9 +173,8 @@ class RealLayerShapesExplorer(widgets.VBox):
         values = {name: getattr(self, name).value for name in CONTROLS}
         self.state = layer_shapes(**values)
         self.summary.value = layer_shapes_html(self.state)
-        self.picture.value = figure_to_png(window_grid_figure(
-            values["height"], values["width"], values["kernel"], values["stride"], values["padding"],
-            error=self.state.error))
+        self.picture.value = window_grid_svg(values["height"], values["width"], values["kernel"],
+                                             values["stride"], values["padding"], error=self.state.error)
 
 
 def real_layer_shapes_explorer(**values):
