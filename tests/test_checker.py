@@ -126,16 +126,22 @@ def test_a_wrong_shape_is_reported_and_can_still_be_a_named_mistake():
     assert check(lambda x: 2 * x.ravel()[:1], mistakes=(shape_mistake,)).mistake == "kept one entry"
 
 
-def test_a_function_that_mutates_its_input_is_told_so_and_fails_even_with_right_values():
+def test_a_function_that_mutates_its_input_is_told_so_and_can_fail_even_with_right_values():
     def doubles_in_place(x):
         x *= 2
         return x
 
-    feedback = check(doubles_in_place)
+    feedback = check(doubles_in_place, mutation="fail")
     text = str(feedback)
     assert not feedback.passed
     assert "changed its input `x` (argument 1) in place" in text
     assert "Its values are right" in text and feedback.problem == "changed its input"
+    # By default (mutation="note") right values still pass, with the change named.
+    noted = check(doubles_in_place)
+    assert noted.passed and noted.problem == "changed its input"
+    assert "changed its input `x` (argument 1) in place" in str(noted) and "fresh copies" in str(noted)
+    with pytest.raises(ValueError, match="mutation must be"):
+        check(doubles_in_place, mutation="ignore")  # a checker author's typo, not the learner's
 
 
 def test_mistakes_are_named_from_untouched_copies_of_the_arguments():

@@ -194,15 +194,21 @@ def _passed_before(cases, index):
 
 
 def check_function(learner_function, cases, mistakes=(), exercise="your function", atol=1e-8,
-                   general_hint=DEFAULT_GENERAL_HINT):
+                   general_hint=DEFAULT_GENERAL_HINT, mutation="note"):
     """Run `learner_function` on every case; return Feedback. Never raises.
 
     A function that raises NotImplementedError on the first case counts as not
     attempted yet (the notebook still runs cleanly). Any exception on a later case,
     and any other exception, is reported with the case. `general_hint` is given for
     a wrong answer that matches none of the `mistakes` (None or "" for no hint).
+    A function that changes its arguments in place is always named. With right
+    values it still passes with that note (mutation="note", the default), or
+    fails (mutation="fail"); with wrong values it fails either way.
     """
+    if mutation not in ("note", "fail"):
+        raise ValueError(f"mutation must be 'note' or 'fail', got {mutation!r}")
     cases = list(cases)
+    notes = []  # in-place changes of cases whose values were right (mutation="note")
     for index, case in enumerate(cases):
         label = _label(case, index, len(cases))
         try:
@@ -237,6 +243,9 @@ def check_function(learner_function, cases, mistakes=(), exercise="your function
             elif _matches(answer, expected, atol):
                 if not changed:
                     continue
+                if mutation == "note":
+                    notes.append(lines[0] + " Its values are right (judged on fresh copies).")
+                    continue
                 return Feedback(True, False, lines + ["Its values are right, but the caller's arrays are not."]
                                 + _passed_before(cases, index), case=case.name, problem="changed its input")
             else:
@@ -252,4 +261,5 @@ def check_function(learner_function, cases, mistakes=(), exercise="your function
             return Feedback(True, False, [f"{label}: the checker could not judge this answer "
                                           f"({type(error).__name__}: {error}). Please report it."], case=case.name)
     names = ", ".join(case.name for case in cases)
-    return Feedback(True, True, [f"All {len(cases)} cases pass ({names}). Well done!"])
+    return Feedback(True, True, [f"All {len(cases)} cases pass ({names}). Well done!"] + notes[:1],
+                    problem="changed its input" if notes else "")
