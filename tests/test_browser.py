@@ -176,6 +176,9 @@ SPECS = [
                            "epochs", "train_button"),
         outputs={"cnnlib-training-summary": _training_summary},
         images=["cnnlib-training-curves"],
+        box="cnnlib-training",
+        # On load the explorer must show what its caption says (8 vs 9, 4 kernels): the outputs
+        # are checked against a fresh retrain with the controls read from the page.
         steps=[Step("first_digit", "3", by="choose", updates=False),
                Step("second_digit", "5", by="choose", updates=False),
                Step("num_kernels", "2", by="choose", updates=False),
