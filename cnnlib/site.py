@@ -20,10 +20,22 @@ ones nbval checked, so by default (``--execute auto``) the builder reuses them a
 executes a notebook whose outputs are missing or whose widget views point at models
 absent from the stored state.
 
-Slides: cells keep any ``slideshow`` metadata the author set. A notebook with none is
-cut at its Markdown headings: ``#``/``##`` start a slide, ``###`` a sub-slide (below).
+Slides: cells keep any ``slideshow`` metadata the author set (slide / subslide / fragment /
+skip / notes; "notes" cells become reveal's speaker notes, press S). A notebook with none is
+cut at its Markdown headings: ``#``/``##`` start a slide, ``###`` a sub-slide (below). Decks
+are laid out at 1280x720 and never scroll: `python -m cnnlib.site --check-slides NB...`
+measures every slide in Chromium and lists the ones that do not fit.
+
+Folded cells: a code cell with ``jupyter.source_hidden`` (the series' proofs and exercise
+solutions) is drawn as a closed ``<details>`` whose summary is the cell's first comment line
+("Proof: ...", "Solution (click to expand)"); a proof's outputs stay visible below it.
+Solutions (tag ``solution``) and proofs (tag ``proof``) never appear in the slides.
+
+Handouts: ``--pdf`` also prints every page (and deck) to ``NN_topic.pdf``
+(``NN_topic.slides.pdf``) through headless Chromium.
 """
 import argparse
+import contextlib
 import copy
 import html
 import json
@@ -84,23 +96,55 @@ EXPORTER_URLS = {
 }
 REVEAL_URL_PREFIX = f"{STATIC}/reveal.js"
 REVEAL_THEME = "white"   # its fonts are local; several other themes @import Google Fonts
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720   # a projector; reveal scales the deck to the window
+CLIP_TOLERANCE = 8   # px a line may overhang (padding, rounding): less than one code character
+# Only the tests load these (never the site): accessibility checks.
+TEST_PACKAGES = {"axe-core@^4.10": "axe.min.js"}
+CHROMIUM = os.environ.get("CNNLIB_CHROMIUM", "/usr/bin/chromium")
+# Flags that work on a machine with no network but the package registries: without the
+# background-networking ones Chromium keeps trying (and failing) to reach Google.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FOLD_TAGS = ("proof", "solution")
 
 # nbconvert's templates, with the Mermaid loader (a CDN import) removed and a link back
 # to the index added. The notebooks use no Mermaid diagrams.
 _NAV = ('<nav class="cnnlib-nav" style="padding:0.4em 1em;font-family:sans-serif">'
         '<a href="index.html">&larr; all notebooks</a></nav>')
+# A folded cell (see `fold_cells`): its input inside a closed <details> whose summary
+# `fold_cells` put in the cell's metadata; the outputs stay visible below it (a proof's
+# checks, a solution's "all cases pass").
+_FOLD_INPUT = (
+    "{% block input_group -%}"
+    "{%- set fold = cell.metadata.get('cnnlib_fold') -%}"
+    "{%- if fold -%}<details class=\"cnnlib-fold cnnlib-fold-{{ fold.kind }}\">"
+    "<summary>{{ fold.summary | e }}</summary>{{ super() }}</details>"
+    "{%- else -%}{{ super() }}{%- endif -%}"
+    "{%- endblock input_group %}\n"
+)
+_FOLD_CSS = ("details.cnnlib-fold { margin: 0.3em 0 0.3em var(--jp-cell-prompt-width, 64px); }"
+             " details.cnnlib-fold > summary { cursor: pointer; font-family: var(--jp-code-font-family,"
+             " monospace); color: #1a4d80; padding: 0.2em 0.4em; }"
+             " details.cnnlib-fold[open] > summary { border-bottom: 1px solid #ccc; }"
+             # axe color-contrast: JupyterLab's light-grey prompts fail 4.5:1 on white
+             " .jp-InputPrompt, .jp-OutputPrompt { color: #424242; opacity: 1; }")
 TEMPLATES = {
     "cnnlib_page.html.j2": (
         "{%- extends 'lab/index.html.j2' -%}\n"
         "{% block html_head_js_mermaidjs %}{% endblock %}\n"
-        "{% block body_header %}{{ super() }}" + _NAV + "{% endblock %}\n"
+        "{% block html_head_css %}<style>" + _FOLD_CSS + "</style>{% endblock %}\n"
+        "{% block body_header %}{{ super() }}" + _NAV + "{% endblock %}\n" + _FOLD_INPUT
     ),
     "cnnlib_slides.html.j2": (
         "{%- extends 'reveal/index.html.j2' -%}\n"
         "{% block html_head_js_mermaidjs %}{% endblock %}\n"
         # the theme shouts headings in capitals; the notebooks' titles read better as written
         "{% block html_head_css %}<style>.reveal .slides h1, .reveal .slides h2, .reveal .slides h3,"
-        " .reveal .slides h4 { text-transform: none; }</style>{% endblock %}\n"
+        " .reveal .slides h4 { text-transform: none; } " + _FOLD_CSS + "</style>{% endblock %}\n"
+        # reveal.js is an AMD module here: expose the deck for the slide checks and PDF printing
+        "{% block footer_js %}{{ super() }}<script>require([\"{{ reveal_url_prefix }}/dist/reveal.js\"],"
+        " function (deck) { window.Reveal = deck; });</script>{% endblock footer_js %}\n"
+        + _FOLD_INPUT
     ),
 }
 
@@ -297,6 +341,43 @@ def with_default_slides(nb):
     return nb
 
 
+def fold_summary(source):
+    """The summary of a folded cell: its first line without the comment mark
+    ("# Proof: shapes match" -> "Proof: shapes match"); a generic one if it is not a comment."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    if first.startswith("#"):
+        return first.lstrip("#").strip() or "Code (click to expand)"
+    return "Code (click to expand)"
+
+
+def fold_kind(cell):
+    """"solution", "proof" or "code" for a folded code cell (jupyter.source_hidden), else None."""
+    if cell.cell_type != "code" or not cell.metadata.get("jupyter", {}).get("source_hidden"):
+        return None
+    cell_tags = cell.metadata.get("tags", [])
+    return next((tag for tag in FOLD_TAGS if tag in cell_tags), "code")
+
+
+def fold_cells(nb):
+    """A copy of `nb` whose folded cells carry ``cnnlib_fold`` = {kind, summary} for the templates."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        kind = fold_kind(cell)
+        if kind:
+            cell.metadata["cnnlib_fold"] = {"kind": kind, "summary": fold_summary(cell.source)}
+    return nb
+
+
+def for_slides(nb):
+    """The deck's copy of `nb`: default slides if the author set none, and proofs and
+    solutions skipped (whatever their slide type says)."""
+    nb = with_default_slides(nb)
+    for cell in nb.cells:
+        if set(cell.metadata.get("tags", [])) & set(FOLD_TAGS):
+            cell.metadata["slideshow"] = {"slide_type": "skip"}
+    return nb
+
+
 def _exporter(kind):
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter, SlidesExporter
@@ -311,7 +392,11 @@ def _exporter(kind):
     if kind == "slides":
         config.SlidesExporter.reveal_url_prefix = REVEAL_URL_PREFIX
         config.SlidesExporter.reveal_theme = REVEAL_THEME
-        config.SlidesExporter.reveal_scroll = True   # tall slides scroll instead of clipping
+        # A clicker cannot scroll: slides are laid out at projector size and must fit
+        # (`check_slides`); reveal scales the whole deck to the window.
+        config.SlidesExporter.reveal_scroll = False
+        config.SlidesExporter.reveal_width = str(SLIDE_WIDTH)
+        config.SlidesExporter.reveal_height = str(SLIDE_HEIGHT)
         return SlidesExporter(config=config, extra_loaders=loader,
                               template_file="cnnlib_slides.html.j2")
     return HTMLExporter(config=config, extra_loaders=loader, template_file="cnnlib_page.html.j2")
@@ -355,7 +440,7 @@ JupyterLab (or on Binder), where a Python kernel runs the update functions.</p>
 
 
 def build_site(notebooks_dir="notebooks", out_dir="site", cache_dir=None, execute="auto",
-               log=None):
+               log=None, only=None):
     """Build the offline site from `notebooks_dir` into `out_dir`. Returns a SiteReport.
 
     out_dir must be empty, missing, or an earlier build (it is then replaced).
@@ -372,6 +457,9 @@ def build_site(notebooks_dir="notebooks", out_dir="site", cache_dir=None, execut
     started = time.perf_counter()
     notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
     sources = series_notebooks(notebooks_dir)
+    if only is not None:   # a subset, e.g. the one notebook an author is checking
+        wanted = {Path(p).resolve() for p in only}
+        sources = [p for p in sources if p.resolve() in wanted]
     if not sources:
         raise ValueError(f"no notebooks named NN_topic.ipynb in {notebooks_dir.resolve()}")
 
@@ -395,9 +483,10 @@ def build_site(notebooks_dir="notebooks", out_dir="site", cache_dir=None, execut
             execute_notebook(nb, source.parent)
         name = source.stem
         resources = {"metadata": {"name": name, "path": str(source.parent)}}
-        body, _ = page_exporter.from_notebook_node(nb, resources=dict(resources))
+        folded = fold_cells(nb)
+        body, _ = page_exporter.from_notebook_node(folded, resources=dict(resources))
         (out_dir / f"{name}.html").write_text(body, encoding="utf-8")
-        slides, _ = slides_exporter.from_notebook_node(with_default_slides(nb),
+        slides, _ = slides_exporter.from_notebook_node(for_slides(folded),
                                                        resources=dict(resources))
         (out_dir / f"{name}.slides.html").write_text(slides, encoding="utf-8")
         page = NotebookPage(source=source, number=NOTEBOOK_PATTERN.match(source.name).group(1),
@@ -453,6 +542,211 @@ def check_offline(out_dir):
     return problems
 
 
+# ---------------------------------------------------------------- Chromium: slides that fit, PDFs
+
+@contextlib.contextmanager
+def chromium(width=SLIDE_WIDTH, height=SLIDE_HEIGHT):
+    """A headless Chromium (Playwright BrowserContext) with a throw-away profile.
+
+    Chromium is the system's ($CNNLIB_CHROMIUM, default /usr/bin/chromium); Playwright's own
+    browser download is never used."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="cnnlib-chromium-") as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": height})
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+# True once the widgets are drawn from their stored state and MathJax has typeset.
+PAGE_READY_JS = """() => {
+  const views = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
+  const drawn = views.every(s => s.parentElement.querySelector('.lm-Widget'));
+  const math = !window.MathJax || !MathJax.Hub || MathJax.Hub.queue.pending === 0;
+  return drawn && math;
+}"""
+
+
+def open_built(context, path, slides=False, query=""):
+    """Open a built page (file://) and wait until it is drawn; returns the Playwright page."""
+    page = context.new_page()
+    page.goto(Path(path).resolve().as_uri() + query)
+    page.wait_for_load_state("load")
+    if slides:
+        page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
+    page.wait_for_function(PAGE_READY_JS, timeout=60_000)
+    page.wait_for_timeout(200)
+    return page
+
+
+# Every slide and sub-slide of a reveal deck, shown with all its fragments, measured.
+MEASURE_SLIDES_JS = """(TOLERANCE) => {
+  const results = [];
+  const main = [...document.querySelectorAll('.reveal .slides > section')];
+  main.forEach((top, h) => {
+    const subs = [...top.querySelectorAll(':scope > section')];
+    const leaves = subs.length ? subs : [top];
+    const notes = top.querySelectorAll('aside.notes').length;
+    leaves.forEach((slide, v) => {
+      const fragments = slide.querySelectorAll('.fragment').length;
+      Reveal.slide(h, v, fragments ? fragments - 1 : undefined);
+      slide.querySelectorAll('details').forEach(d => d.open = false);
+      const heading = slide.querySelector('h1, h2, h3, h4');
+      const text = (heading ? heading.innerText : slide.innerText).trim().split(String.fromCharCode(10))[0].slice(0, 70);
+      let clipped = 0;
+      const box = slide.getBoundingClientRect();
+      const scale = box.width / slide.offsetWidth;   // reveal scales the deck to the window
+      slide.querySelectorAll('pre, .jp-OutputArea-output, table, img, .jupyter-widgets').forEach(e => {
+        const over = e.scrollWidth - e.clientWidth;   // layout px: a scrollbar, text cut off
+        if (e.clientWidth > 0 && over > TOLERANCE) clipped = Math.max(clipped, over);
+        const right = (e.getBoundingClientRect().right - box.right) / scale;   // past the slide's edge
+        if (right > TOLERANCE) clipped = Math.max(clipped, Math.round(right));
+      });
+      const empty = !slide.innerText.trim() && !slide.querySelector('img, .jupyter-widgets, svg');
+      results.push({h, v, index: subs.length > 1 ? `${h}.${v}` : `${h}`, heading: text,
+                    height: slide.scrollHeight, width: slide.scrollWidth, clipped, main_notes: notes,
+                    empty});
+    });
+  });
+  Reveal.slide(0, 0);
+  return results;
+}"""
+
+
+@dataclass
+class SlideMeasure:
+    """One slide as measured: which deck, its index ("h" or "h.v"), heading, size in px."""
+    deck: str
+    index: str
+    heading: str
+    height: int
+    width: int
+    clipped: int
+    main_notes: int
+    empty: bool = False
+
+    @property
+    def fits(self):
+        return self.height <= SLIDE_HEIGHT and self.width <= SLIDE_WIDTH and self.clipped == 0
+
+    def __str__(self):
+        why = []
+        if self.height > SLIDE_HEIGHT:
+            why.append(f"height {self.height} > {SLIDE_HEIGHT}")
+        if self.width > SLIDE_WIDTH:
+            why.append(f"width {self.width} > {SLIDE_WIDTH}")
+        if self.clipped:
+            why.append(f"content clipped by {self.clipped} px at the right")
+        return f"{self.deck} slide {self.index} {self.heading!r}: {', '.join(why) or 'fits'}"
+
+
+def measure_decks(deck_paths, context=None):
+    """[SlideMeasure] for every slide of every built deck (*.slides.html), at 1280x720."""
+    if context is None:
+        with chromium() as context:
+            return measure_decks(deck_paths, context)
+    measured = []
+    for path in deck_paths:
+        page = open_built(context, path, slides=True)
+        for row in page.evaluate(MEASURE_SLIDES_JS, CLIP_TOLERANCE):
+            row.pop("h"), row.pop("v")
+            measured.append(SlideMeasure(deck=Path(path).name, **row))
+        page.close()
+    return measured
+
+
+def slide_problems(measured):
+    """Lines naming every slide that does not fit, and every main slide without speaker notes."""
+    problems = [str(m) for m in measured if not m.fits]
+    seen = set()
+    for m in measured:
+        main = (m.deck, m.index.split(".")[0])
+        if m.main_notes == 0 and main not in seen:
+            seen.add(main)
+            problems.append(f"{m.deck} slide {main[1]} {m.heading!r}: no speaker notes "
+                            "(a 'notes' cell: time, a question for the room, the misconception)")
+    return problems
+
+
+def check_slides(notebooks, out_dir=None, cache_dir=None, log=print):
+    """Build `notebooks` (paths) into a throw-away site and measure their decks.
+    Returns (measured, problems)."""
+    notebooks = [Path(p) for p in notebooks]
+    folders = {p.resolve().parent for p in notebooks}
+    if len(folders) != 1:
+        raise ValueError("check notebooks of one folder at a time")
+    with tempfile.TemporaryDirectory(prefix="cnnlib-slides-") as tmp:
+        report = build_site(folders.pop(), Path(out_dir or tmp) / "site", cache_dir, "auto",
+                            log=lambda m: None, only=notebooks)
+        measured = measure_decks([report.out_dir / p.slides for p in report.pages])
+    return measured, slide_problems(measured)
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+AXE_RUN_JS = """async (selector) => {
+  const context = selector ? document.querySelector(selector) : document;
+  const result = await axe.run(context, {resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
+    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+    examples: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + n.html.slice(0, 120))}));
+}"""
+
+
+def axe_script(cache_dir=None):
+    """Path of axe-core's axe.min.js (npm, cached like the site's assets; never shipped in the site)."""
+    (spec, name), = TEST_PACKAGES.items()
+    return fetch_package(spec, Path(cache_dir) if cache_dir else default_cache_dir()) / name
+
+
+def axe_violations(context, path, cache_dir=None):
+    """Serious and critical axe-core violations of one built page or deck:
+    [(file, rule id, impact, count, help, examples)]. A deck is opened in reveal's print
+    layout, where every slide and fragment is laid out visible, so one run sees them all."""
+    is_deck = Path(path).name.endswith(".slides.html")
+    page = open_built(context, path, slides=is_deck, query="?print-pdf" if is_deck else "")
+    if is_deck:
+        page.wait_for_selector(".pdf-page", state="attached", timeout=30_000)
+    page.add_script_tag(path=str(axe_script(cache_dir)))
+    found = [(Path(path).name, v["id"], v["impact"], v["count"], v["help"], v["examples"])
+             for v in page.evaluate(AXE_RUN_JS, None)]
+    page.close()
+    return found
+
+
+def write_pdfs(report, slides=True, log=None):
+    """Print every page of a built site (and its decks, one slide a page) to PDF beside it.
+    Returns the PDF paths."""
+    log = log or (lambda message: None)
+    written = []
+    with chromium(width=1100, height=1400) as context:
+        for page_info in report.pages:
+            targets = [(page_info.html, False)] + ([(page_info.slides, True)] if slides else [])
+            for name, is_deck in targets:
+                path = report.out_dir / name
+                pdf = path.with_suffix(".pdf")
+                page = open_built(context, path, slides=is_deck, query="?print-pdf" if is_deck else "")
+                if is_deck:
+                    # reveal's print mode sets @page to its slide size (plus margin): one slide a page
+                    # (Chromium adds a blank last page: print exactly reveal's pages)
+                    page.wait_for_selector(".pdf-page", state="attached", timeout=30_000)
+                    count = page.evaluate("() => document.querySelectorAll('.pdf-page').length")
+                    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True,
+                             page_ranges=f"1-{count}")
+                else:
+                    page.emulate_media(media="print")
+                    page.pdf(path=str(pdf), format="A4", print_background=True,
+                             margin={"top": "12mm", "bottom": "12mm", "left": "10mm", "right": "10mm"})
+                page.close()
+                written.append(pdf)
+                log(f"wrote {pdf}")
+    return written
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cnnlib.site", description=__doc__.split("\n")[0])
     parser.add_argument("--notebooks", default="notebooks", help="folder of NN_topic.ipynb files")
@@ -461,7 +755,22 @@ def main(argv=None):
                         f"(default $CNNLIB_ASSET_CACHE or {default_cache_dir()})")
     parser.add_argument("--execute", choices=("auto", "always", "never"), default="auto",
                         help="re-run notebooks: auto = only those missing outputs/widget state")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print every page and deck to PDF (headless Chromium)")
+    parser.add_argument("--check-slides", nargs="+", metavar="NOTEBOOK", default=None,
+                        help="only measure these notebooks' slides at 1280x720 and list what does "
+                             "not fit (exit 1 if anything)")
     args = parser.parse_args(argv)
+    if args.check_slides:
+        try:
+            measured, problems = check_slides(args.check_slides, cache_dir=args.cache)
+        except (AssetsUnavailable, ValueError) as error:
+            print(f"cannot check the slides: {error}", file=sys.stderr)
+            return 2
+        decks = sorted({m.deck for m in measured})
+        print(f"{len(decks)} deck(s), {len(measured)} slides measured at {SLIDE_WIDTH}x{SLIDE_HEIGHT}")
+        print("\n".join(problems) if problems else "every slide fits and every main slide has notes")
+        return 1 if problems else 0
     try:
         report = build_site(args.notebooks, args.out, args.cache, args.execute, log=print)
     except (AssetsUnavailable, ValueError) as error:
@@ -471,6 +780,8 @@ def main(argv=None):
     if problems:
         print("remote references left:\n" + json.dumps(problems, indent=2), file=sys.stderr)
         return 1
+    if args.pdf:
+        write_pdfs(report, log=print)
     print(f"built {len(report.files)} pages in {report.seconds:.1f} s: "
           f"open {(report.out_dir / 'index.html').resolve()}")
     return 0

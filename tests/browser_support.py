@@ -26,11 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts"
 
-CHROMIUM = os.environ.get("CNNLIB_CHROMIUM", "/usr/bin/chromium")
-# Flags that work on a machine with no network but the package registries: without the
-# background-networking ones Chromium keeps trying (and failing) to reach Google.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from cnnlib.site import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401  (one definition, shared)
 
 # Text that means a widget or the kernel failed, wherever it shows up on the page.
 ERROR_TEXT = re.compile(
@@ -68,19 +64,31 @@ def require_browser():
         skip_or_fail(reason)
 
 
-@contextlib.contextmanager
 def chromium_context(width=1280, height=1200):
     """A headless Chromium with a fresh, throw-away profile (a Playwright BrowserContext)."""
-    from playwright.sync_api import sync_playwright
+    from cnnlib.site import chromium
+    return chromium(width, height)
 
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="cnnlib-chromium-") as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height})
+
+_BUILT_SITES = {}
+
+
+def series_site(tmp_path_factory):
+    """The series' offline site, built once per test process (test_site, test_slides share it).
+    Skips (or fails under CNNLIB_REQUIRE_BROWSER=1) when npm cannot vendor the front end."""
+    from cnnlib import site
+    if "series" not in _BUILT_SITES:
+        if not site.series_notebooks(NOTEBOOKS):
+            pytest.fail(f"no NN_topic.ipynb notebooks in {NOTEBOOKS}")
+        started = time.perf_counter()
         try:
-            yield context
-        finally:
-            context.close()
+            report = site.build_site(NOTEBOOKS, tmp_path_factory.mktemp("site") / "site")
+        except site.AssetsUnavailable as error:
+            skip_or_fail(f"cannot vendor the site's front-end files: {error}")
+        report.seconds = time.perf_counter() - started
+        print(f"site built in {report.seconds:.1f} s: {len(report.files)} pages")
+        _BUILT_SITES["series"] = report
+    return _BUILT_SITES["series"]
 
 
 class PageWatch:

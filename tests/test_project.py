@@ -89,3 +89,54 @@ def test_every_public_name_has_a_docstring_with_shapes(name):
     assert doc and len(doc) > 20, f"cnnlib.{name} needs a docstring"
     # Every public function here takes arrays: its docstring must say their shapes.
     assert SHAPE_MENTION.search(doc), f"cnnlib.{name}'s docstring does not mention shapes:\n{doc}"
+
+
+# ------------------------------------------------------------------ one front door
+
+PYTHON_FLOOR = "3.10"
+
+
+def _pyproject():
+    try:
+        import tomllib
+    except ImportError:   # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_one_python_lower_bound_everywhere():
+    project = _pyproject()["project"]
+    assert project["requires-python"] == f">={PYTHON_FLOOR}"
+    yaml = pytest.importorskip("yaml")
+    pythons = [d for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+               if isinstance(d, str) and d.startswith("python")]
+    assert pythons == [f"python>={PYTHON_FLOOR}"]
+    readme = (ROOT / "README.md").read_text()
+    floors = set(re.findall(r"Python (3\.\d+)\+? or newer|Python ≥ ?(3\.\d+)|Python (3\.\d+)\+", readme))
+    assert {v for group in floors for v in group if v} <= {PYTHON_FLOOR}, floors
+
+
+def test_pyproject_names_what_the_notebooks_and_tests_import():
+    project = _pyproject()["project"]
+    runtime = {normalise(re.split(r"[\s<>=!~;\[]", d)[0]) for d in project["dependencies"]}
+    assert {"numpy", "scipy", "matplotlib", "ipywidgets", "scikit-learn"} <= runtime   # 00 and 03 import scipy
+    extras = project["optional-dependencies"]
+    test_extra = {normalise(re.split(r"[\s<>=!~;\[]", d)[0]) for d in extras["test"]}
+    assert {"pytest", "nbval", "nbconvert", "hypothesis"} <= test_extra
+    # Everything pyproject promises is installed by the README's requirements.txt too.
+    everything = runtime | test_extra | {normalise(re.split(r"[\s<>=!~;\[]", d)[0]) for d in extras["teach"]}
+    missing = everything - requirement_names(ROOT / "requirements.txt")
+    assert not missing, f"in pyproject.toml but not requirements.txt: {sorted(missing)}"
+
+
+def test_the_lecture_kit_is_installed_by_both_lists():
+    for names in (requirement_names(ROOT / "requirements.txt"), environment_names(ROOT / "environment.yml")):
+        assert {"otter-grader", "jupyterlab-rise"} <= names
+
+
+def test_licence_covers_code_and_text():
+    text = (ROOT / "LICENSE").read_text()
+    assert "MIT License" in text and "Permission is hereby granted" in text
+    assert "CC BY 4.0" in text and "creativecommons.org/licenses/by/4.0" in text
+    assert "MIT" in _pyproject()["project"]["license"]["text"]
+

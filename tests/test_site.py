@@ -7,6 +7,8 @@ CNNLIB_REQUIRE_BROWSER=1.
 """
 import html
 import re
+import shutil
+import subprocess
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +18,7 @@ import pytest
 
 from browser_support import (
     ARTIFACTS, NOTEBOOKS, UNRENDERED_VIEWS_JS, PageWatch, chromium_context, error_text_on, require_browser,
-    skip_or_fail, static_widget_views,
+    normalized, series_site, skip_or_fail, static_widget_views,
 )
 from cnnlib import site
 
@@ -32,13 +34,7 @@ def _build(notebooks_dir, out_dir, **options):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    if not site.series_notebooks(NOTEBOOKS):
-        pytest.fail(f"no NN_topic.ipynb notebooks in {NOTEBOOKS}")
-    started = time.perf_counter()
-    report = _build(NOTEBOOKS, tmp_path_factory.mktemp("site") / "site")
-    report.seconds = time.perf_counter() - started
-    print(f"site built in {report.seconds:.1f} s: {len(report.files)} pages")
-    return report
+    return series_site(tmp_path_factory)
 
 
 class _Loads(HTMLParser):
@@ -268,3 +264,147 @@ def test_missing_or_failing_npm_is_reported_in_one_line(tmp_path, monkeypatch):
     with pytest.raises(site.AssetsUnavailable, match=r"npm pack requirejs@\^2.3 failed: .*ENOTFOUND") as error:
         site.fetch_package("requirejs@^2.3", tmp_path / "cache")
     assert "\n" not in str(error.value)
+
+
+# ------------------------------------------------------------------ folded cells, notes, PDFs, axe
+
+SECRET = "SECRET_SOLUTION_LINE"
+
+
+def _cell(cell, kind="-", tags=(), hidden=False):
+    cell.metadata["slideshow"] = {"slide_type": kind}
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    if hidden:
+        cell.metadata["jupyter"] = {"source_hidden": True}
+    return cell
+
+
+@pytest.fixture(scope="module")
+def folding_site(tmp_path_factory):
+    """A small notebook in the series' convention: a folded proof, an exercise with a folded
+    solution, speaker notes."""
+    tmp = tmp_path_factory.mktemp("folding")
+    notebooks = tmp / "notebooks"
+    notebooks.mkdir()
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    _write_notebook(notebooks / "07_folding.ipynb", [
+        _cell(md("# 07 Folding\n\nA page with folded cells."), "slide"),
+        _cell(md("SPEAKER_NOTE: two minutes; ask the room what a fold hides."), "notes"),
+        _cell(code("# Proof: two plus two is four\nPROOF_BODY = 2 + 2\nprint('proved', PROOF_BODY)"),
+              "skip", ["proof"], hidden=True),
+        _cell(md("## Exercise\n\nWrite `answer()`."), "slide", ["exercise"]),
+        _cell(code("def answer():\n    raise NotImplementedError"), "-", ["exercise-stub"]),
+        _cell(code(f"# Solution (click to expand)\ndef answer():\n    {SECRET} = 42\n    return {SECRET}\n"
+                   "print('solved', answer())"), "slide", ["solution"], hidden=True),
+    ])
+    return _build(notebooks, tmp / "site")
+
+
+def _enclosing_details(markup, needle):
+    """The opening <details ...> tag around the first `needle`, or None if it is not inside one."""
+    at = markup.index(needle)
+    opened = markup.rfind("<details", 0, at)
+    if opened < 0 or markup.rfind("</details>", 0, at) > opened:
+        return None
+    return markup[opened:markup.index(">", opened) + 1]
+
+
+def test_folded_cells_are_closed_details_with_their_first_line_as_summary(folding_site):
+    page = (folding_site.out_dir / "07_folding.html").read_text(encoding="utf-8")
+    solution = _enclosing_details(page, SECRET)
+    assert solution is not None and "cnnlib-fold-solution" in solution and " open" not in solution
+    assert "<summary>Solution (click to expand)</summary>" in page
+    proof = _enclosing_details(page, "PROOF_BODY")
+    assert proof is not None and "cnnlib-fold-proof" in proof and " open" not in proof
+    assert "<summary>Proof: two plus two is four</summary>" in page
+    assert _enclosing_details(page, "proved 4") is None, "a proof's output stays visible"
+
+
+def test_slides_skip_proofs_and_solutions_and_carry_speaker_notes(folding_site):
+    slides = (folding_site.out_dir / "07_folding.slides.html").read_text(encoding="utf-8")
+    assert SECRET not in slides and "PROOF_BODY" not in slides and "solved" not in slides
+    notes = re.findall(r'<aside class="notes">(.*?)</aside>', slides, re.S)
+    assert len(notes) == 1 and "SPEAKER_NOTE" in notes[0]
+    assert f"width: {site.SLIDE_WIDTH}" in slides and f"height: {site.SLIDE_HEIGHT}" in slides
+
+
+@pytest.mark.browser
+def test_folded_cells_really_collapse_in_chromium(folding_site):
+    require_browser()
+    with chromium_context() as context:
+        page = site.open_built(context, folding_site.out_dir / "07_folding.html")
+        secret = page.get_by_text(SECRET).first
+        assert not secret.is_visible(), "the solution shows before its toggle is opened"
+        assert not page.get_by_text("PROOF_BODY").first.is_visible()
+        assert page.get_by_text("proved 4").first.is_visible()
+        page.locator("summary", has_text="Solution (click to expand)").click()
+        secret.wait_for(state="visible", timeout=5_000)
+        page.close()
+
+
+def _pdf_pages(path):
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def _pdf_text(path):
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _require_poppler():
+    if not (shutil.which("pdftotext") and shutil.which("pdfinfo")):
+        skip_or_fail("pdftotext/pdfinfo missing (apt-get install poppler-utils)")
+
+
+@pytest.mark.browser
+def test_pdf_handouts_of_the_fixture_keep_solutions_folded(folding_site):
+    require_browser()
+    _require_poppler()
+    pdfs = site.write_pdfs(folding_site)
+    assert sorted(p.name for p in pdfs) == ["07_folding.pdf", "07_folding.slides.pdf"]
+    page_text = _pdf_text(folding_site.out_dir / "07_folding.pdf")
+    assert "Folding" in page_text and "Solution (click to expand)" in page_text and SECRET not in page_text
+    assert _pdf_pages(folding_site.out_dir / "07_folding.slides.pdf") == 2   # title + exercise slides
+
+
+@pytest.mark.browser
+def test_pdf_handouts_of_the_series(built):
+    require_browser()
+    _require_poppler()
+    pdfs = site.write_pdfs(built)
+    assert len(pdfs) == 2 * len(built.pages)
+    for page in built.pages:
+        for name in (page.html, page.slides):
+            pdf = built.out_dir / Path(name).with_suffix(".pdf")
+            text = normalized(_pdf_text(pdf))
+            assert normalized(page.title)[:20] in text, f"{pdf.name}: title not extractable"
+            pages = _pdf_pages(pdf)
+            if name == page.slides:
+                sections = (built.out_dir / name).read_text(encoding="utf-8")
+                top = len(re.findall(r'<section', sections)) // 2
+                assert pages >= top, f"{pdf.name}: {pages} pages for about {top} slides"
+            else:
+                assert pages >= 2, f"{pdf.name}: {pages} page(s)"
+            print(f"{pdf.name}: {pages} pages")
+
+
+@pytest.mark.browser
+def test_every_page_and_deck_passes_axe(built):
+    """axe-core (npm) on every static page and every slide: no serious or critical violation
+    (alt text, contrast, heading order, names of controls, ...)."""
+    require_browser()
+    try:
+        site.axe_script()
+    except site.AssetsUnavailable as error:
+        skip_or_fail(f"cannot fetch axe-core: {error}")
+    found = []
+    with chromium_context() as context:
+        for name in built.files:
+            found += site.axe_violations(context, built.out_dir / name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lines = [f"{where}: {rule} ({impact}, {count} nodes): {help_} e.g. {examples[:1]}"
+             for where, rule, impact, count, help_, examples in found]
+    (ARTIFACTS / "axe.txt").write_text("\n".join(lines) + "\n")
+    assert not found, f"{len(found)} serious/critical axe violations (test-artifacts/axe.txt):\n" + "\n".join(lines[:60])

@@ -90,3 +90,77 @@ def test_learning_rate_control_holds_exact_rates():
     explorer = TrainingExplorer(train_now=False)
     assert explorer.learning_rate.value == 0.03 and explorer.learning_rate.label == "0.03"
     assert [value for _, value in explorer.learning_rate.options] == [0.001, 0.003, 0.01, 0.03, 0.1, 0.3]
+
+
+def _png_size(png):
+    import struct
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", png[16:24])
+
+
+def test_curves_shown_at_natural_size_and_rendered_at_twice_the_pixels():
+    explorer = TrainingExplorer(epochs=2, restarts=1)
+    width, height = _png_size(explorer.curves.value)
+    shown = (int(explorer.curves.width), int(explorer.curves.height))
+    assert (width, height) == (2 * shown[0], 2 * shown[1])         # crisp at device-pixel ratio 2
+    fig = training_curves_figure(explorer.state.history, size=(6.4, 2.4))
+    assert shown == (round(6.4 * fig.dpi), round(2.4 * fig.dpi))  # the figure's own size: never stretched
+    plt.close(fig)
+    assert explorer.curves.layout.max_width == "100%"
+    assert not explorer.curves.tooltip      # the static site's widget manager cannot draw an Image with one
+
+
+def test_train_moves_the_progress_bar_epoch_by_epoch():
+    explorer = TrainingExplorer(epochs=3, restarts=2, train_now=False)
+    seen = []
+    explorer.progress.observe(lambda change: seen.append(change["new"]), names="value")
+    explorer.train_button.click()
+    assert seen == [1, 2, 3, 4, 5, 6] and explorer.progress.max == 6
+
+
+def test_show_draws_a_given_result_without_training():
+    result = retrain(3, 8, epochs=2, restarts=1)
+    explorer = TrainingExplorer(train_now=False)
+    explorer.show(result)
+    assert explorer.summary.value == result_html(result) and explorer.state is None
+    assert _png_size(explorer.curves.value)[0] == 2 * int(explorer.curves.width)
+
+
+def _fake_summary(pairs, models):
+    from cnnlib.experiments import Summary
+    return {pair: {m: Summary((0.9 + 0.01 * k, 0.95, 1.0 - 0.01 * k)) for k, m in enumerate(models)} for pair in pairs}
+
+
+def test_controls_figure_draws_a_bar_per_pair_and_model_at_the_mean():
+    from cnnlib.figures.training import controls_figure
+    models = ("trained", "frozen", "logistic")
+    summary = _fake_summary([(0, 1), (3, 8)], models)
+    fig = controls_figure(summary, [(0, 1), (3, 8)], models)
+    bars = fig.axes[0].patches
+    assert len(bars) == 6
+    np.testing.assert_allclose(sorted(b.get_height() for b in bars),
+                               sorted(100 * summary[p][m].mean for p in summary for m in models))
+    assert len({b.get_hatch() for b in bars}) == 3     # not by colour alone
+    plt.close(fig)
+
+
+def test_all_pairs_figure_writes_each_gap_in_its_cell():
+    from cnnlib.figures.training import all_pairs_figure
+    from cnnlib.experiments import Summary
+    summary = {(a, b): {"trained": Summary((0.95,)), "frozen": Summary((0.9,)), "logistic": Summary((0.97,))}
+               for a in range(10) for b in range(a + 1, 10)}
+    summary[(3, 8)]["frozen"] = Summary((0.8,))
+    fig = all_pairs_figure(summary)
+    left, right = fig.axes[0], fig.axes[1]
+    texts = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in left.texts}
+    assert len(texts) == 45 and texts[(3, 7)] == "+15" and texts[(0, 0)] == "+5"   # row 3, column "8"
+    assert all(t.get_text() == "-2" for t in right.texts)
+    plt.close(fig)
+
+
+def test_learning_rate_figure_has_one_line_per_rate(short_history):
+    from cnnlib.figures.training import learning_rate_curves_figure
+    fig = learning_rate_curves_figure({0.3: short_history, 0.03: short_history})
+    assert [len(ax.get_lines()) for ax in fig.axes] == [2, 2]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["learning rate 0.03", "learning rate 0.3"]
+    plt.close(fig)

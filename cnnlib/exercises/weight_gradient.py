@@ -13,7 +13,7 @@ from the right answer and from every other named mistake.
 import numpy as np
 
 from ..signal import convolve2d, correlate2d, rot180
-from .checker import Case, Feedback, Mistake, check_function
+from .checker import Case, Feedback, Mistake, check_function, select_cases
 
 EXERCISE = "weight_gradient(x, delta)"
 
@@ -96,14 +96,19 @@ MISTAKES = [
 
 
 def weight_gradient_cases():
-    """Named cases, question-sized first, then non-square shapes and the extreme sizes."""
-    def case(name, x, delta):
+    """Named cases, question-sized first, then non-square shapes, negative numbers and the
+    extreme sizes. About a third are hidden (the autograder's hidden tests).
+
+    The exercise is one 2-D map (no batch or channel axes: notebook 04 adds them), so the
+    cases vary what does apply: shapes, signs, zeros in delta and the two extreme sizes.
+    """
+    def case(name, x, delta, hidden=False):
         x, delta = np.asarray(x, dtype=np.float64), np.asarray(delta, dtype=np.float64)
-        return Case(name, (x, delta), reference_weight_gradient(x, delta))
+        return Case(name, (x, delta), reference_weight_gradient(x, delta), hidden=hidden)
 
     return [
-        case("question 2's sizes: 3x3 input, 2x2 delta -> 2x2",
-             [[1, 2, 0], [3, 1, 2], [0, 1, 3]], [[2, 4], [-2, 2]]),
+        case("question 2's network: 3x3 input, 2x2 delta -> 2x2",
+             [[2, 3, 2], [1, 1, -2], [1, 3, 1]], [[12, 4], [-12, -8]]),
         case("non-square input, square kernel: 3x4 input, 2x3 delta -> 2x2",
              [[1, -2, 0, 3], [2, 1, -1, 0], [0, 4, 2, -3]], [[1, -1, 2], [3, 0, -2]]),
         case("non-square kernel: 3x5 input, 2x2 delta -> 2x4",
@@ -114,6 +119,13 @@ def weight_gradient_cases():
              [[1, 2, -1], [0, 3, 1]], [[-2]]),
         case("delta as big as the input: a 1x1 dW = sum(x * delta)",
              [[1, 2], [3, -4]], [[2, -1], [1, 1]]),
+        case("every input negative, fractional deltas: 4x4 input, 3x3 delta -> 2x2",
+             [[-1, -2, -0.5, -3], [-4, -1, -2, -1], [-0.5, -3, -1, -2], [-2, -1, -4, -0.25]],
+             [[0.5, -1.5, 2], [1, 0.25, -1], [-2, 1, 0.75]], hidden=True),
+        case("a delta with a zero row: 4x3 input, 3x2 delta -> 2x2",
+             [[3, -1, 2], [0, 2, -2], [1, -3, 4], [2, 1, -1]], [[1, -2], [0, 0], [3, 1]], hidden=True),
+        case("wide kernel: 2x6 input, 1x3 delta -> 2x4",
+             [[1, -1, 2, 0, 3, -2], [2, 4, -3, 1, 0, 1]], [[-1, 2, 0.5]], hidden=True),
     ]
 
 
@@ -123,7 +135,10 @@ def _name_swapped_shape(feedback, learner_function, cases):
         return feedback
     for case in cases:
         if feedback.lines[0].startswith(f"Case '{case.name}'"):
-            got = np.asarray(learner_function(*[np.copy(a) for a in case.args]))
+            try:
+                got = np.asarray(learner_function(*[np.copy(a) for a in case.args]))
+            except Exception:   # the learner's function already failed once: nothing more to name
+                break
             if got.shape == case.expected.shape[::-1] and got.shape != case.expected.shape:
                 name = MISTAKES[1].name
                 feedback.lines.append(f"This looks like: {name}. Hint: {MISTAKES[1].hint} "
@@ -134,14 +149,23 @@ def _name_swapped_shape(feedback, learner_function, cases):
     return feedback
 
 
-def check_weight_gradient(learner_function):
-    """Run the learner's weight_gradient(x, delta) on every case -> Feedback (print it).
+GENERAL_HINT = ("Hint: dW[a, b] is one sum over the output positions (r, c) of x[r + a, c + b] * delta[r, c]; "
+                "try your function on a 3x3 x with a 2x2 delta whose entries are all 0 except one, and compare "
+                "with the input window that delta's position read.")
 
-    Names the likely mistake when the output matches a known wrong answer.
+
+def check_weight_gradient(learner_function, which="all"):
+    """Run the learner's weight_gradient(x, delta) on the cases -> Feedback (print it).
+
+    which: "all", "public" or "hidden" (see checker.select_cases). Names the likely mistake
+    when the output matches a known wrong answer, and gives a general hint otherwise.
     """
-    cases = weight_gradient_cases()
+    cases = select_cases(weight_gradient_cases(), which)
     feedback = check_function(learner_function, cases, MISTAKES, exercise=EXERCISE)
-    return _name_swapped_shape(feedback, learner_function, cases)
+    feedback = _name_swapped_shape(feedback, learner_function, cases)
+    if feedback.attempted and not feedback.passed and not feedback.mistake:
+        feedback.lines.append(GENERAL_HINT)
+    return feedback
 
 
 __all__ = ["check_weight_gradient", "reference_weight_gradient", "weight_gradient_cases", "MISTAKES", "Feedback"]

@@ -5,9 +5,10 @@ Geometry, in the question's notation: the input i (H, W) and the filter w (kH, k
 are numbered 1, 2, 3, ... row by row, as the question writes i_1..i_9 and w_1..w_4.
 Number k sits at the 0-based array index (row, col) = divmod(k - 1, width).
 """
+from html import escape
+
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from ..plot import highlight_window, rounded, show_grid
 
@@ -55,114 +56,140 @@ def _colour(k):
     return POSITION_COLOURS[(k - 1) % len(POSITION_COLOURS)]
 
 
-def _fill_cell(ax, row, col, colour, alpha=0.55):
-    ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor=colour, alpha=alpha, edgecolor="none"))
+SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _label_cells(ax, values, symbol, layer):
-    """Write 'symbol^layer_k = value' in every cell (1-based k, row by row)."""
+def _symbol(name, layer, number):
+    """'i', 1, 5 -> 'i¹₅' (plain Unicode, so the SVG needs no maths renderer)."""
+    return f"{name}{str(layer).translate(SUP)}{str(number).translate(SUB)}"
+
+
+def _num(value):
+    return f"{rounded(value, 3):g}"
+
+
+def _text(x, y, content, size=13, anchor="middle", weight="normal", colour="#000"):
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+            f'font-weight="{weight}" fill="{colour}">{escape(content)}</text>')
+
+
+def _grid_svg(values, symbol, left, top, cell, fills, outlines=()):
+    """A labelled grid: each cell shows 'symbol_k' and its value; fills {(row, col): colour};
+    outlines: (row, col, height, width, colour, inset) rectangles drawn on top."""
     H, W = values.shape
+    parts = []
     for row in range(H):
         for col in range(W):
-            ax.text(col, row, f"${symbol}^{{{layer}}}_{{{number_of(row, col, W)}}}$\n{rounded(values[row, col], 3):g}",
-                    ha="center", va="center", fontsize=9)
-    ax.set_xlim(-0.5, W - 0.5)
-    ax.set_ylim(H - 0.5, -0.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_aspect("equal")
-    for k in range(H + 1):
-        ax.axhline(k - 0.5, color="0.6", linewidth=0.8)
-    for k in range(W + 1):
-        ax.axvline(k - 0.5, color="0.6", linewidth=0.8)
+            x, y = left + col * cell, top + row * cell
+            fill = fills.get((row, col))
+            style = f'fill="{fill}" fill-opacity="0.55"' if fill else 'fill="#fff"'
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" {style} stroke="#999" stroke-width="1"/>')
+            parts.append(_text(x + cell / 2, y + cell / 2 - 4, _symbol(symbol, 1, number_of(row, col, W)), size=12))
+            parts.append(_text(x + cell / 2, y + cell / 2 + 14, _num(values[row, col]), size=14, weight="bold"))
+    for row, col, height, width, colour, inset in outlines:
+        parts.append(f'<rect x="{left + col * cell + inset:.1f}" y="{top + row * cell + inset:.1f}" '
+                     f'width="{width * cell - 2 * inset:.1f}" height="{height * cell - 2 * inset:.1f}" '
+                     f'fill="none" stroke="{colour}" stroke-width="2.5"/>')
+    return parts
 
 
-def draw_touched_inputs(ax, inputs, weight_number, kernel_shape, outline_windows=True):
-    """The input grid with the cell w_m meets at each output position filled in that position's colour.
+def weight_gradient_terms_svg(inputs, deltas, weight_number, kernel_shape=(2, 2)):
+    """One weight w_m, three panels as SVG text (crisp at any zoom, numbers as real text):
+    the input cells w_m multiplies (one colour per output position, each window outlined),
+    the deltas in the same colours, and dC/dw_m built term by term as a running sum of
+    bars, then the total (grey) beside a dashed line at the question's
+    (sum of inputs) x (sum of deltas).
 
-    inputs (H, W); with outline_windows, each output position's whole window is outlined
-    in its colour too (slightly inset so overlapping windows stay visible).
+    inputs (H, W), deltas (Ho, Wo) with Ho = H - kH + 1, Wo = W - kW + 1 -> str '<svg ...>'.
+    The drawing's width and height are its natural size in CSS pixels.
     """
     inputs = np.asarray(inputs, dtype=np.float64)
+    deltas = np.asarray(deltas, dtype=np.float64)
     kH, kW = kernel_shape
-    touched = cells_touched_by_weight(weight_number, inputs.shape, kernel_shape)
-    _label_cells(ax, inputs, "i", 1)
-    for k, r, c, _, ir, ic in touched:
-        _fill_cell(ax, ir, ic, _colour(k))
-        if outline_windows:
-            inset = 0.05 + 0.15 * (k - 1) / max(1, len(touched) - 1)
-            ax.add_patch(Rectangle((c - 0.5 + inset, r - 0.5 + inset), kW - 2 * inset, kH - 2 * inset,
-                                   fill=False, edgecolor=_colour(k), linewidth=2))
-    ax.set_title(f"input $i^1$: the cells $w^1_{{{weight_number}}}$ multiplies")
-    return touched
-
-
-def draw_deltas(ax, deltas):
-    """The delta map (Ho, Wo), each cell outlined in its output position's colour."""
-    deltas = np.asarray(deltas, dtype=np.float64)
-    _label_cells(ax, deltas, r"\delta", 1)
-    Ho, Wo = deltas.shape
-    for r in range(Ho):
-        for c in range(Wo):
-            _fill_cell(ax, r, c, _colour(number_of(r, c, Wo)))
-            highlight_window(ax, r, c, 1, 1, color=_colour(number_of(r, c, Wo)), linewidth=3)
-    ax.set_title(r"$\delta^1 = \partial C/\partial o^1$")
-
-
-def draw_running_sum(ax, inputs, deltas, weight_number, kernel_shape):
-    """Bars: each term i x delta in its position's colour, stacked as a running sum,
-    then the total; a dashed line marks the question's (sum of inputs) x (sum of deltas).
-
-    Returns (terms, correct, asker_product).
-    """
-    inputs = np.asarray(inputs, dtype=np.float64)
-    deltas = np.asarray(deltas, dtype=np.float64)
-    touched = cells_touched_by_weight(weight_number, inputs.shape, kernel_shape)
-    terms = [inputs[ir, ic] * deltas[r, c] for _, r, c, _, ir, ic in touched]
-    correct = float(np.sum(terms))
-    asker = float(sum(inputs[ir, ic] for *_, ir, ic in touched) * deltas.sum())
-    running = 0.0
-    labels = []
-    for position, ((k, r, c, n, ir, ic), term) in enumerate(zip(touched, terms)):
-        ax.bar(position, term, bottom=running, color=_colour(k), edgecolor="black", linewidth=0.5)
-        ax.text(position, running + term, f"{rounded(term, 3):g}", ha="center",
-                va="bottom" if term >= 0 else "top", fontsize=8)
-        running += term
-        labels.append(f"$i^1_{{{n}}}\\delta^1_{{{k}}}$")
-    ax.bar(len(terms), correct, color="0.35", edgecolor="black", linewidth=0.5)
-    ax.text(len(terms), correct, f"{rounded(correct, 3):g}", ha="center",
-            va="bottom" if correct >= 0 else "top", fontsize=9, fontweight="bold")
-    labels.append("sum")
-    ax.axhline(asker, color="crimson", linestyle="--", linewidth=1.5,
-               label=f"(Σ inputs)(Σ δ) = {rounded(asker, 3):g}")
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(range(len(labels)), labels, fontsize=8)
-    low, high = min(0.0, asker, correct, *np.cumsum(terms)), max(0.0, asker, correct, *np.cumsum(terms))
-    pad = 0.15 * (high - low or 1.0)
-    ax.set_ylim(low - pad, high + pad)
-    ax.legend(loc="best", fontsize=8)
-    ax.set_title(f"$\\partial C/\\partial w^1_{{{weight_number}}}$ built term by term")
-    return terms, correct, asker
-
-
-def weight_gradient_terms_figure(inputs, deltas, weight_number, kernel_shape=(2, 2)):
-    """Three panels for one weight w_m: the input cells it multiplies (one colour per
-    output position), the deltas in the same colours, and the sum built term by term.
-
-    inputs (H, W), deltas (Ho, Wo) with Ho = H - kH + 1, Wo = W - kW + 1 -> Figure.
-    """
-    inputs = np.asarray(inputs, dtype=np.float64)
-    deltas = np.asarray(deltas, dtype=np.float64)
-    expected = (inputs.shape[0] - kernel_shape[0] + 1, inputs.shape[1] - kernel_shape[1] + 1)
+    expected = (inputs.shape[0] - kH + 1, inputs.shape[1] - kW + 1)
     if deltas.shape != expected:
         raise ValueError(f"deltas {deltas.shape} must have shape {expected} for input {inputs.shape} "
                          f"and kernel {tuple(kernel_shape)}")
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), gridspec_kw={"width_ratios": [1.2, 0.9, 1.6]})
-    draw_touched_inputs(axes[0], inputs, weight_number, kernel_shape)
-    draw_deltas(axes[1], deltas)
-    draw_running_sum(axes[2], inputs, deltas, weight_number, kernel_shape)
-    fig.tight_layout()
-    return fig
+    touched = cells_touched_by_weight(weight_number, inputs.shape, kernel_shape)
+    terms = [float(inputs[ir, ic] * deltas[r, c]) for _, r, c, _, ir, ic in touched]
+    correct = float(np.sum(terms))
+    asker = float(sum(inputs[ir, ic] for *_, ir, ic in touched) * deltas.sum())
+    cell, top = 52, 44
+    H, W = inputs.shape
+    Ho, Wo = deltas.shape
+    parts = []
+    # panel 1: the input
+    left1 = 12
+    outlines = [(r, c, kH, kW, _colour(k), 2 + 6 * (k - 1) / max(1, len(touched) - 1))
+                for k, r, c, *_ in touched]
+    parts.append(_text(left1, 16, "input i¹:", size=13, anchor="start"))
+    parts.append(_text(left1, 33, f"the cells {_symbol('w', 1, weight_number)} multiplies", size=13, anchor="start"))
+    parts += _grid_svg(inputs, "i", left1, top, cell, {(ir, ic): _colour(k) for k, _, _, _, ir, ic in touched},
+                       outlines)
+    # panel 2: the deltas
+    left2 = left1 + W * cell + 40
+    parts.append(_text(left2, 16, "deltas", size=13, anchor="start"))
+    parts.append(_text(left2, 33, "δ¹ = ∂C/∂o¹", size=13, anchor="start"))
+    parts += _grid_svg(deltas, "δ", left2, top, cell,
+                       {(r, c): _colour(number_of(r, c, Wo)) for r in range(Ho) for c in range(Wo)})
+    # panel 3: the running sum
+    left3 = left2 + Wo * cell + 56
+    bar, gap = 46, 14
+    n = len(terms)
+    plot_width = (n + 1) * (bar + gap)
+    plot_top, plot_height = top, max(H * cell, 156)
+    running = np.concatenate([[0.0], np.cumsum(terms)])
+    low = min(0.0, asker, correct, *running)
+    high = max(0.0, asker, correct, *running)
+    span = (high - low) or 1.0
+    low, high = low - 0.12 * span, high + 0.12 * span
+
+    def y_of(value):
+        return plot_top + (high - value) / (high - low) * plot_height
+
+    parts.append(_text(left3, 16, f"∂C/∂{_symbol('w', 1, weight_number)}, built term by term:", size=13,
+                       anchor="start"))
+    parts.append(_text(left3, 33, "one bar per output position, then the sum", size=13, anchor="start"))
+    parts.append(f'<rect x="{left3}" y="{plot_top}" width="{plot_width}" height="{plot_height}" '
+                 f'fill="none" stroke="#bbb"/>')
+    parts.append(f'<line x1="{left3}" x2="{left3 + plot_width}" y1="{y_of(0):.1f}" y2="{y_of(0):.1f}" '
+                 f'stroke="#000" stroke-width="1"/>')
+    label_y = plot_top + plot_height + 18
+    for position, ((k, r, c, number, *_), term) in enumerate(zip(touched, terms)):
+        x = left3 + gap / 2 + position * (bar + gap)
+        y0, y1 = y_of(running[position]), y_of(running[position + 1])
+        parts.append(f'<rect x="{x:.1f}" y="{min(y0, y1):.1f}" width="{bar}" height="{max(abs(y1 - y0), 1):.1f}" '
+                     f'fill="{_colour(k)}" stroke="#000" stroke-width="0.6"/>')
+        value_y = min(y0, y1) - 4 if term >= 0 else max(y0, y1) + 14
+        parts.append(_text(x + bar / 2, value_y, _num(term), size=12))
+        parts.append(_text(x + bar / 2, label_y, f"{_symbol('i', 1, number)}·{_symbol('δ', 1, k)}", size=12))
+    x = left3 + gap / 2 + n * (bar + gap)
+    y0, y1 = y_of(0), y_of(correct)
+    parts.append(f'<rect x="{x:.1f}" y="{min(y0, y1):.1f}" width="{bar}" height="{max(abs(y1 - y0), 1):.1f}" '
+                 f'fill="#595959" stroke="#000" stroke-width="0.6"/>')
+    parts.append(_text(x + bar / 2, min(y0, y1) - 4 if correct >= 0 else max(y0, y1) + 14, _num(correct),
+                       size=13, weight="bold"))
+    parts.append(_text(x + bar / 2, label_y, "sum", size=12))
+    ya = y_of(asker)
+    parts.append(f'<line x1="{left3}" x2="{left3 + plot_width}" y1="{ya:.1f}" y2="{ya:.1f}" stroke="#C2185B" '
+                 f'stroke-width="2" stroke-dasharray="7 4"/>')
+    parts.append(_text(left3 + plot_width + 6, ya + 4, f"(Σ inputs)(Σ δ) = {_num(asker)}", size=12,
+                       anchor="start", colour="#C2185B"))
+    width = int(left3 + plot_width + 150)
+    height = int(label_y + 12)
+    title = (f"dC/dw1_{weight_number} = {_num(correct)}: the sum of {n} terms input x delta; "
+             f"the question's product of sums is {_num(asker)}")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+            f'font-family="DejaVu Sans, Arial, sans-serif"><title>{escape(title)}</title>'
+            + "".join(parts) + "</svg>")
+
+
+def weight_gradient_terms_picture(inputs, deltas, weight_number, kernel_shape=(2, 2)):
+    """`weight_gradient_terms_svg` as an IPython SVG object, for a notebook cell to show."""
+    from IPython.display import SVG
+    return SVG(data=weight_gradient_terms_svg(inputs, deltas, weight_number, kernel_shape))
 
 
 def cross_terms_figure(patch_values, deltas, input_numbers, weight_number=1):

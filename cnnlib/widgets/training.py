@@ -5,16 +5,30 @@ learning rate and the epochs, press Train, watch a progress bar, read the result
 `TrainingExplorer` only wires the controls to it. Curves are an `ipywidgets.Image`,
 the result an `ipywidgets.HTML`: nothing is printed from the callback.
 """
+import io
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 
 from ..figures.training import training_curves_figure
-from ..plot import figure_to_png
 from ..training import History, train_best_of, train_test_split_pair
 
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)   # the explorer's choices (Adam)
+CURVES_SIZE = (6.4, 2.4)   # inches; at the notebook's 90 dpi the picture is 576 x 216 CSS pixels
+PIXEL_RATIO = 2            # rendered at twice that, shown at half: crisp on HiDPI screens
+
+
+def crisp_png(fig, ratio=PIXEL_RATIO):
+    """(PNG bytes rendered at `ratio` times the figure's dpi, CSS width, CSS height) and close
+    the figure. Show it with width = the CSS width: natural size, never stretched, and sharp on a
+    screen with that device-pixel ratio. No bbox_inches="tight" (it draws the figure twice)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi * ratio)
+    width, height = (round(float(v)) for v in fig.get_size_inches() * fig.dpi)
+    plt.close(fig)
+    return buffer.getvalue(), width, height
 
 
 @dataclass
@@ -39,13 +53,14 @@ class RetrainResult:
 
 
 def retrain(first=0, second=1, num_kernels=1, learning_rate=0.03, epochs=30, restarts=3, seed=0,
-            on_epoch=None):
+            on_epoch=None, split_seed=None):
     """Split the two digits (seeded, stratified), train the question-1 model with
-    `num_kernels` kernels from `restarts` initialisations, keep the lowest training loss.
+    `num_kernels` kernels from `restarts` initialisations (seeds seed, seed+1, ...), keep the
+    lowest training loss. The split's seed is `split_seed`, or `seed` if it is None.
 
     on_epoch(done, total): progress callback, as in `train_best_of`. Returns a RetrainResult.
     """
-    split = train_test_split_pair(first, second, seed=seed)
+    split = train_test_split_pair(first, second, seed=seed if split_seed is None else split_seed)
     history = train_best_of(split, num_kernels=num_kernels, restarts=restarts, seed=seed, epochs=epochs,
                             learning_rate=learning_rate, on_epoch=on_epoch)
     return RetrainResult(
@@ -98,7 +113,11 @@ class TrainingExplorer(widgets.VBox):
         self.epochs = widgets.IntSlider(value=epochs, min=1, max=60, step=1, description="epochs", **labelled)
         self.train_button = widgets.Button(description="Train", button_style="primary")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
-        self.curves = widgets.Image(format="png", layout=widgets.Layout(width="600px"))  # no upscaling
+        width, height = (round(v * 90) for v in CURVES_SIZE)
+        # Natural size (no stretching). No `tooltip` for alt text: the static site's widget manager
+        # cannot draw an Image that has one; the notebook describes the picture in words instead.
+        self.curves = widgets.Image(format="png", width=str(width), height=str(height),
+                                    layout=widgets.Layout(max_width="100%", height="auto"))
         self.summary = widgets.HTML()
         for name in ("first_digit", "second_digit", "num_kernels", "learning_rate", "epochs",
                      "train_button", "progress", "curves", "summary"):
@@ -108,6 +127,7 @@ class TrainingExplorer(widgets.VBox):
                                  widgets.VBox([self.learning_rate, self.epochs,
                                                widgets.HBox([self.train_button, self.progress])])])
         super().__init__([controls, self.summary, self.curves])
+        self.add_class("cnnlib-training")
         if train_now:
             self.train()
         else:
@@ -129,16 +149,22 @@ class TrainingExplorer(widgets.VBox):
             return
         self.train_button.disabled = True
         self.progress.value = 0
+        self.summary.value = f"Training {first} vs {second} ..."
         try:
             self.state = retrain(first, second, self.num_kernels.value, self.learning_rate.value,
                                  self.epochs.value, restarts=self.restarts, seed=self.seed,
                                  on_epoch=self._show_progress)
         finally:
             self.train_button.disabled = False
-        title = f"{first} vs {second}, {self.num_kernels.value} kernel(s)"
-        self.curves.value = figure_to_png(training_curves_figure(self.state.history, title=title,
-                                                                 size=(6.4, 2.4)))
-        self.summary.value = result_html(self.state)
+        self.show(self.state)
+
+    def show(self, result):
+        """Draw a RetrainResult: the curves at natural size and the summary text."""
+        title = f"{result.first} vs {result.second}, {result.num_kernels} kernel(s)"
+        png, width, height = crisp_png(training_curves_figure(result.history, title=title, size=CURVES_SIZE))
+        self.curves.width, self.curves.height = str(width), str(height)
+        self.curves.value = png
+        self.summary.value = result_html(result)
 
 
 def training_explorer(**options):

@@ -15,10 +15,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..conv import conv2d_backward, conv2d_forward
-from ..figures.weight_gradient import POSITION_COLOURS, cells_touched_by_weight, weight_gradient_terms_figure
+from ..figures.weight_gradient import POSITION_COLOURS, cells_touched_by_weight, weight_gradient_terms_svg
 from ..gradcheck import numerical_gradient
 from ..losses import squared_error
-from ..plot import figure_to_png, rounded
+from ..plot import rounded
 
 
 def _as_image(array, name, ndim=2):
@@ -115,53 +115,59 @@ def _factor(x):
 
 
 def view_html(view):
-    """The explorer's text: one row per term, then the correct sum, the question's product
-    and the finite-difference value, with the one that matches marked."""
+    """The explorer's text, compact (it shares the screen with the picture): the numbers of
+    the forward pass, one coloured term per output position, then the correct sum, the
+    question's product and the finite-difference value, with the one that matches marked."""
     m = view.weight_number
-    pad = "style='padding:0 0.6em'"
-    rows = "".join(
-        f"<tr><td style='background:{POSITION_COLOURS[(k - 1) % len(POSITION_COLOURS)]};width:1em'></td>"
-        f"<td {pad}>o<sup>1</sup><sub>{k}</sub></td><td {pad}>i<sup>1</sup><sub>{n}</sub> · δ<sup>1</sup><sub>{k}</sub></td>"
-        f"<td {pad}>{_factor(i)} × {_factor(d)}</td><td {pad}>= {_fmt(t)}</td></tr>"
+    terms = " &nbsp; ".join(
+        f"<span style='background:{POSITION_COLOURS[(k - 1) % len(POSITION_COLOURS)]};padding:0 0.3em'>"
+        f"o<sup>1</sup><sub>{k}</sub></span> i<sup>1</sup><sub>{n}</sub> · δ<sup>1</sup><sub>{k}</sub> = "
+        f"{_factor(i)} × {_factor(d)} = {_fmt(t)}"
         for k, n, i, d, t in view.touched)
     inputs = " + ".join(f"i<sup>1</sup><sub>{n}</sub>" for _, n, *_ in view.touched)
     mark = {"correct": ("✔ matches", "✘ does not match"), "asker": ("✘ does not match", "✔ matches"),
             "both": ("✔ matches", "✔ matches (here, by coincidence)"),
             "neither": ("✘ does not match", "✘ does not match")}[view.verdict]
     return (
-        f"<div class='cnnlib-weight-gradient-text'>"
-        f"<p>o<sup>2</sup> = {_fmt(view.o2)}, y = {_fmt(view.y)}, C = {_fmt(view.cost)}, "
-        f"δ<sup>2</sup> = 2(o<sup>2</sup> − y) = {_fmt(view.delta2)}</p>"
-        f"<table><tr><th></th><th {pad}>output</th><th {pad}>term</th><th {pad}>values</th><th></th></tr>{rows}</table>"
-        f"<p><b>Σ input × delta</b> = {_fmt(view.correct)} &nbsp; {mark[0]}<br>"
-        f"<b>question's product</b> ({inputs})(Σδ<sup>1</sup>) = {_fmt(view.asker_product)} &nbsp; {mark[1]}<br>"
-        f"<b>finite difference</b> ∂C/∂w<sup>1</sup><sub>{m}</sub> ≈ {_fmt(view.finite_difference)}</p></div>"
+        f"<div class='cnnlib-weight-gradient-text' style='font-size:15px;line-height:1.5'>"
+        f"o<sup>2</sup> = {_fmt(view.o2)}, y = {_fmt(view.y)}, C = {_fmt(view.cost)}, "
+        f"δ<sup>2</sup> = 2(o<sup>2</sup> − y) = {_fmt(view.delta2)}<br>{terms}<br>"
+        f"<b>Σ input × delta</b> = {_fmt(view.correct)} &nbsp; {mark[0]} &nbsp;·&nbsp; "
+        f"<b>question's product</b> ({inputs})(Σδ<sup>1</sup>) = {_fmt(view.asker_product)} &nbsp; {mark[1]}"
+        f" &nbsp;·&nbsp; <b>finite difference</b> ∂C/∂w<sup>1</sup><sub>{m}</sub> ≈ "
+        f"{_fmt(view.finite_difference)}</div>"
     )
+
+
+def picture_svg(view):
+    """The explorer's picture for a view (the same drawing as the notebook's static figure)."""
+    return weight_gradient_terms_svg(view.inputs, view.delta1, view.weight_number, view.w1.shape)
 
 
 class WeightGradientExplorer(widgets.VBox):
     """Sliders: `weight` (which w^1_m, 1..4), `seed` (0 = the numbers given, else random
-    small integers), `target` (y). Outputs: `picture` (Image), `summary` (HTML).
-    `state` holds the latest WeightGradientView.
+    small integers), `target` (y). Outputs: `summary` (HTML, set first: the quick text
+    feedback) and `picture` (an SVG Image at its natural size, crisp on any screen).
+    `state` holds the latest WeightGradientView. One update takes a few milliseconds.
     """
 
     def __init__(self, inputs, w1, w2, y, weight_number=1):
         super().__init__()
         self.given = (_as_image(inputs, "inputs"), _as_image(w1, "w1"), _as_image(w2, "w2"))
         kernel_size = self.given[1].size
+        style = {"description_width": "initial"}
         self.weight = widgets.IntSlider(value=weight_number, min=1, max=kernel_size, description="weight w¹ₘ, m =",
-                                        style={"description_width": "initial"})
-        self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed (0 = given)",
-                                      style={"description_width": "initial"})
+                                        style=style)
+        self.seed = widgets.IntSlider(value=0, min=0, max=50, description="seed (0 = given)", style=style)
         self.target = widgets.FloatSlider(value=float(y), min=-20.0, max=20.0, step=0.5, description="target y",
-                                          style={"description_width": "initial"})
-        self.picture = widgets.Image(format="png")
+                                          style=style)
+        self.picture = widgets.Image(format="svg+xml")
         self.summary = widgets.HTML()
         for control, name in ((self.weight, "weight"), (self.seed, "seed"), (self.target, "target"),
                               (self.picture, "picture"), (self.summary, "summary")):
             control.add_class(f"cnnlib-weight-gradient-{name}")
         self.add_class("cnnlib-weight-gradient")
-        self.children = [widgets.HBox([self.weight, self.seed, self.target]), self.picture, self.summary]
+        self.children = [widgets.HBox([self.weight, self.seed, self.target]), self.summary, self.picture]
         for control in (self.weight, self.seed, self.target):
             control.observe(self._update, names="value")
         self.state = None
@@ -174,6 +180,9 @@ class WeightGradientExplorer(widgets.VBox):
     def _update(self, change=None):
         inputs, w1, w2 = self.numbers()
         self.state = weight_gradient_view(inputs, w1, w2, self.target.value, self.weight.value)
-        fig = weight_gradient_terms_figure(inputs, self.state.delta1, self.weight.value, w1.shape)
-        self.picture.value = figure_to_png(fig)
         self.summary.value = view_html(self.state)
+        svg = picture_svg(self.state)
+        # Natural size, never stretched. (No tooltip: on an Image it breaks the JupyterLab widget
+        # manager's view; the notebook describes the picture in words next to it instead.)
+        self.picture.width = svg.split('width="', 1)[1].split('"', 1)[0]
+        self.picture.value = svg.encode()
