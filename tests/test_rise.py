@@ -12,7 +12,10 @@ Screenshot: test-artifacts/browser/01-rise.png.
 
 Skips with a one-line reason without Chromium/JupyterLab/jupyterlab-rise, or when the
 installed widget manager cannot load inside RISE's app (see rise_widgets_blocker), unless
-CNNLIB_REQUIRE_BROWSER=1 (then it fails).
+CNNLIB_REQUIRE_BROWSER=1 (then it fails). To try a widget front end without touching the
+environment, put a directory holding its labextensions/@jupyter-widgets/jupyterlab-manager
+first on JUPYTER_PATH (e.g. unpacked from the jupyterlab_widgets 3.0.10 wheel): the check and
+the test's JupyterLab both use it.
 """
 import json
 import re
@@ -64,6 +67,8 @@ def rise_widgets_blocker():
     if not bundle.exists():
         return None   # a layout we do not know: let the browser decide
     shared = set(re.findall(r'\bi\("((?:@[\w.-]+/)?[\w.-]+)","\d', bundle.read_text(errors="replace")))
+    if "@jupyterlab/application" not in shared:
+        return None   # not the bundle layout this check knows: let the browser decide
     manager = get_federated_extensions(jupyter_path("labextensions")).get("@jupyter-widgets/jupyterlab-manager")
     if manager is None:
         return "the ipywidgets front end (jupyterlab_widgets) is not installed"
