@@ -2,6 +2,9 @@
 
 Every layer is a pair: `*_forward(...) -> (out, cache)` and `*_backward(dout, cache)`.
 Layout NCHW: x (N, C, H, W), conv weights (F, C, kH, kW), bias (F,).
+Each cache is a small NamedTuple of its own layer (Conv2dCache, MaxPool2dCache, ...);
+a backward given another layer's cache says so. The rules for bad input (NaN and inf,
+empty axes, caches) are stated once, in cnnlib/checks.py.
 """
 from .activations import ReluCache, SigmoidCache, relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
 from .conv import Conv2dCache, conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d_forward_naive

@@ -7,15 +7,16 @@ from .checks import as_float_array, cache_array, require_cache, require_finite, 
 
 
 class ReluCache(NamedTuple):
-    """What relu_forward hands to relu_backward: its input x (not a copy)."""
+    """What relu_forward hands to relu_backward: its input x (any shape; not a copy)."""
 
     x: np.ndarray
     made_by = "relu_forward"
 
 
 class SigmoidCache(NamedTuple):
-    """What sigmoid_forward hands to sigmoid_backward: its own copy of the output s,
-    so editing the returned output in place cannot change the backward pass."""
+    """What sigmoid_forward hands to sigmoid_backward: its own copy of the output s
+    (the input's shape), so editing the returned output in place cannot change the
+    backward pass."""
 
     out: np.ndarray
     made_by = "sigmoid_forward"

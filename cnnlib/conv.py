@@ -33,7 +33,8 @@ from .signal import pad2d
 
 class Conv2dCache(NamedTuple):
     """What conv2d_forward (either version) hands to conv2d_backward: the layer's
-    inputs (not copies: do not edit them in between) and its options as pairs."""
+    inputs x (N, C, H, W), w (F, C, kH, kW), b (F,) (not copies: do not edit them
+    in between) and its options stride, padding as (h, w) pairs."""
 
     x: np.ndarray          # (N, C, H, W)
     w: np.ndarray          # (F, C, kH, kW)

@@ -6,9 +6,10 @@ w (F, C, kH, kW), dout = dL/dz (N, F, Ho, Wo). The rules, as sums of single maps
     dW[f, c] = sum_n  correlate2d(xpad[n, c], dilate(dout[n, f]))               (valid)
     dX[n, c] = crop_p( sum_f  correlate2d(pad_{k-1}(dilate(dout[n, f])), rot180(w[f, c])) )
 
-`padded_map_input_gradient` is notebook 03's single-map rule (dilate, pad by k - 1,
-correlate with rot180, place on the padded input: rows no window read stay 0). The two
-layer functions loop over n, f, c on purpose, so each line matches the formula;
+The dX rule per map is notebook 03's, `cnnlib.single_map.full_convolution_layout`
+(dilate, grow for the floor rule, pad by k - 1, correlate with rot180, crop), used here
+as it is: the only new step is the sum over f. The two layer functions loop over
+n, f, c on purpose, so each line matches the formula;
 `conv2d_backward` computes the same sums in bulk (the tests compare them, and both
 with finite differences). Nothing here mutates its arguments.
 """
@@ -17,7 +18,8 @@ import numbers
 import numpy as np
 
 from .checks import as_float_array, as_pair, output_size, require_finite, require_ndim
-from .signal import correlate2d, dilate, pad2d, rot180
+from .signal import correlate2d, dilate, pad2d
+from .single_map import full_convolution_layout
 
 
 def _shape4(x_shape):
@@ -47,27 +49,6 @@ def _check_dout(dout, x_shape, kernel_hw, stride, padding, filters=None):
                          f"kernel {(kH, kW)}, stride {(sh, sw)}, padding {(ph, pw)}; got {dout.shape}")
 
 
-def padded_map_input_gradient(delta, kernel, stride, padded_hw):
-    """Notebook 03's rule for one map: the gradient of the padded input.
-
-    delta (Ho, Wo), kernel (kH, kW), stride int or pair, padded_hw (H + 2ph, W + 2pw)
-    -> (H + 2ph, W + 2pw). Dilate delta by the stride, pad it by k - 1, correlate with
-    rot180(kernel); the result covers the rows and columns some window read, and the
-    rest (floor rule) stays 0.
-    """
-    delta = _array(delta, "delta", 2, "(Ho, Wo)")
-    kernel = _array(kernel, "kernel", 2, "(kH, kW)")
-    (kH, kW), (Hp, Wp) = kernel.shape, padded_hw
-    spread = pad2d(dilate(delta, as_pair(stride, "stride", 1)), (kH - 1, kW - 1))
-    full = correlate2d(spread, rot180(kernel))          # ((Ho-1)s + kH, (Wo-1)s + kW)
-    if full.shape[0] > Hp or full.shape[1] > Wp:
-        raise ValueError(f"delta {delta.shape} with kernel {kernel.shape} and stride {stride} reads "
-                         f"{full.shape}, more than the padded input {tuple(padded_hw)}")
-    grad = np.zeros((Hp, Wp))
-    grad[:full.shape[0], :full.shape[1]] = full
-    return grad
-
-
 def input_gradient_from_2d_helpers(dout, w, x_shape, stride=1, padding=0):
     """dL/dx of a conv layer from single maps: notebook 03's rule for each (n, c, f), summed over f.
 
@@ -83,13 +64,12 @@ def input_gradient_from_2d_helpers(dout, w, x_shape, stride=1, padding=0):
     if w.shape[1] != C:
         raise ValueError(f"w {w.shape} has {w.shape[1]} input channels but x_shape {x_shape} has C = {C}")
     _check_dout(dout, x_shape, w.shape[2:], stride, padding, filters=w.shape[0])
-    (ph, pw), padded_hw = padding, (H + 2 * padding[0], W + 2 * padding[1])
     dx = np.zeros(x_shape)
     for n in range(N):
         for c in range(C):
-            dx_padded = sum(padded_map_input_gradient(dout[n, f], w[f, c], stride, padded_hw)
-                            for f in range(w.shape[0]))
-            dx[n, c] = dx_padded[ph:ph + H, pw:pw + W]   # not [p:-p], which is empty for p = 0
+            for f in range(w.shape[0]):   # notebook 03's rule per map (cropped there), summed over f
+                dx[n, c] += full_convolution_layout(dout[n, f], w[f, c], stride, padding,
+                                                    (H, W)).input_gradient
     return dx
 
 

@@ -24,7 +24,8 @@ class FlattenCache(NamedTuple):
 
 
 class DenseCache(NamedTuple):
-    """What dense_forward hands to dense_backward: its inputs (not copies)."""
+    """What dense_forward hands to dense_backward: its inputs x (N, D), w (D, M),
+    b (M,) (not copies)."""
 
     x: np.ndarray   # (N, D)
     w: np.ndarray   # (D, M)

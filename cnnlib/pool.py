@@ -38,7 +38,8 @@ from .checks import (
 
 
 class MaxPool2dCache(NamedTuple):
-    """What maxpool2d_forward (either version) hands to maxpool2d_backward."""
+    """What maxpool2d_forward (either version) hands to maxpool2d_backward: the input's
+    shape (N, C, H, W) and dtype, the winners (N, C, Ho, Wo), size and stride pairs."""
 
     x_shape: tuple         # (N, C, H, W)
     dtype: np.dtype

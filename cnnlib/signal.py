@@ -6,7 +6,7 @@ state the rules of backpropagation in one line (e.g. dW = correlate2d(X, delta))
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .checks import as_float_array, as_pair, require_ndim, require_no_nan
+from .checks import as_float_array, as_pair, require_finite, require_ndim
 
 _MODES = ("valid", "full")
 
@@ -67,8 +67,8 @@ def correlate2d(x, k, mode="valid"):
     k = as_float_array(k, "k")
     require_ndim(x, 2, "x", "(H, W)")
     require_ndim(k, 2, "k", "(kH, kW)")
-    require_no_nan(x, "x")
-    require_no_nan(k, "k")
+    require_finite(x, "x")
+    require_finite(k, "k")
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if min(k.shape) == 0 or min(x.shape) == 0:

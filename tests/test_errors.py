@@ -200,6 +200,8 @@ def test_correlate_and_convolve_reject(helper):
         helper(ones((3, 0)), ones((2, 2)), mode="full")
     with pytest.raises(ValueError, match=S("k of shape (2, 2) contains NaN")):
         helper(ones((3, 3)), nan_at_start((2, 2)))
+    with pytest.raises(ValueError, match=S("x of shape (3, 3) contains -inf (first at index (2, 1))")):
+        helper(with_value_at((3, 3), -np.inf, (2, 1)), ones((2, 2)))
     with pytest.raises(ValueError, match="x must be numeric, got dtype"):
         helper(np.array([["a", "b"], ["c", "d"]]), ones((1, 1)))
 

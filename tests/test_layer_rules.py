@@ -5,6 +5,7 @@ import pytest
 
 import cnnlib as cl
 from cnnlib import layer_rules as rules
+from cnnlib.single_map import full_convolution_layout
 
 LAYERS = [  # (x shape, w shape, stride, padding): unread rows/cols, rectangular kernels, 1x1, k = padded input
     ((2, 2, 5, 5), (3, 2, 3, 3), 1, 0),
@@ -56,13 +57,21 @@ def test_unread_input_rows_get_exactly_zero():
     assert np.all(dx[:, :, :6, :6] != 0)
 
 
-def test_padded_map_input_gradient_is_notebook_03s_rule():
+def test_input_rule_is_notebook_03s_single_map_rule_summed_over_filters():
+    # One sample, one input channel, one filter: the layer rule is single_map's rule as it is.
     rng = np.random.default_rng(1)
-    delta, kernel = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
-    grad = rules.padded_map_input_gradient(delta, kernel, 2, (6, 8))
-    _, cache = cl.conv2d_forward(np.zeros((1, 1, 6, 8)), kernel[None, None], np.zeros(1), stride=2)
-    np.testing.assert_allclose(grad, cl.conv2d_backward(delta[None, None], cache)[0][0, 0], atol=1e-12)
+    delta, kernel = rng.standard_normal((1, 1, 2, 3)), rng.standard_normal((1, 1, 3, 3))
+    grad = rules.input_gradient_from_2d_helpers(delta, kernel, (1, 1, 6, 8), 2, 0)[0, 0]
+    single = full_convolution_layout(delta[0, 0], kernel[0, 0], 2, 0, (6, 8)).input_gradient
+    np.testing.assert_array_equal(grad, single)
     assert np.all(grad[5:] == 0) and np.all(grad[:, 7:] == 0)     # rows/columns no window read
+    # Two filters: the sum of the two single-map answers, not either alone.
+    delta2, kernel2 = rng.standard_normal((1, 2, 3, 4)), rng.standard_normal((2, 1, 3, 3))
+    both = rules.input_gradient_from_2d_helpers(delta2, kernel2, (1, 1, 6, 8), 2, 1)[0, 0]
+    parts = [full_convolution_layout(delta2[0, f], kernel2[f, 0], 2, 1, (6, 8)).input_gradient
+             for f in range(2)]
+    np.testing.assert_allclose(both, parts[0] + parts[1], atol=1e-12)
+    assert all(np.max(np.abs(both - part)) > 1e-3 for part in parts)
 
 
 def test_rules_do_not_mutate_inputs_or_return_views():
@@ -90,7 +99,6 @@ def test_rules_do_not_mutate_inputs_or_return_views():
     (lambda d, w, x: rules.weight_gradient_from_2d_helpers(x, d, (2, 2), 2, 1), "dout must have shape"),
     (lambda d, w, x: rules.weight_gradient_from_2d_helpers(x[0], d, (3, 3), 2, 1), "x must be 4-D"),
     (lambda d, w, x: rules.weight_gradient_from_2d_helpers(x.astype(object), d, (3, 3), 2, 1), "numeric"),
-    (lambda d, w, x: rules.padded_map_input_gradient(d[0, 0], w[0, 0], 2, (3, 3)), "more than the padded"),
 ])
 def test_bad_input_gets_a_clear_error(call, message):
     x, w, _, dout, _ = _layer((1, 2, 6, 6), (2, 2, 3, 3), 2, 1)

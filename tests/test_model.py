@@ -4,7 +4,7 @@ import pytest
 
 from cnnlib.gradcheck import numerical_gradient, rel_error
 from cnnlib.losses import binary_cross_entropy
-from cnnlib.model import (SGD, Adam, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential,
+from cnnlib.model import (SGD, Adam, AvgPool2d, Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential,
                           model_gradient_check, question1_model)
 from cnnlib.training import (DataSplit, minibatches, train, train_best_of, train_test_split_pair)
 
@@ -205,3 +205,14 @@ def test_layers_compose_into_other_models():
     x = rng.random((4, 1, 9, 9))
     y = np.array([0.0, 1.0, 1.0, 0.0])
     assert max(model_gradient_check(model, x, y).values()) < 1e-6
+
+
+def test_a_model_with_overlapping_average_pooling_has_correct_gradients():
+    rng = np.random.default_rng(4)
+    model = Sequential([Conv2d(rng.standard_normal((2, 1, 3, 3)), rng.standard_normal(2)), ReLU(),
+                        AvgPool2d(3, stride=2), Flatten(), Dense(rng.standard_normal((8, 1)), np.zeros(1))],
+                       layer_names=["conv", "relu", "pool", "flatten", "dense"])
+    x, y = rng.standard_normal((3, 1, 7, 7)), np.array([0.0, 1.0, 1.0])
+    errors = model_gradient_check(model, x, y)
+    assert set(errors) == {"conv.w", "conv.b", "dense.w", "dense.b"}
+    assert max(errors.values()) < 1e-6, errors

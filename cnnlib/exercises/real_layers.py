@@ -3,14 +3,14 @@
 
 This module only checks. The expected answers come from the library's own
 `cnnlib.conv2d_backward` (itself tested against the loop layer and finite differences);
-the known wrong answers are built from `cnnlib.layer_rules.padded_map_input_gradient`,
-notebook 03's single-map rule, with one slip each.
+the known wrong answers are built from notebook 03's single-map rule,
+`cnnlib.single_map.full_convolution_layout`, with one slip each.
 """
 import numpy as np
 
 from ..conv import conv2d_backward, conv2d_forward
-from ..layer_rules import padded_map_input_gradient
 from ..signal import correlate2d, pad2d, rot180
+from ..single_map import full_convolution_layout
 from .checker import Case, Feedback, Mistake, check_function, select_cases
 
 EXERCISE = "input_gradient(dout, w, x_shape, stride, padding)"
@@ -75,16 +75,17 @@ def _layer_from(map_rule, filters="all", crop="right"):
 
 
 def _correct(delta, kernel, stride, padded_hw):
-    return padded_map_input_gradient(delta, kernel, stride, padded_hw)
+    """Notebook 03's rule for one map, on the padded input (padding 0 there, so nothing is cropped)."""
+    return full_convolution_layout(delta, kernel, stride, 0, padded_hw).padded_input_gradient
 
 
 def _no_rotation(delta, kernel, stride, padded_hw):
-    return padded_map_input_gradient(delta, rot180(kernel), stride, padded_hw)   # w itself slides over delta
+    return _correct(delta, rot180(kernel), stride, padded_hw)   # w itself slides over delta
 
 
 def _sum_of_weights(delta, kernel, stride, padded_hw):
     # Question 3's own step 4-5: every window position gets delta times the SUM of the weights.
-    return padded_map_input_gradient(delta, np.full(kernel.shape, kernel.sum()), stride, padded_hw)
+    return _correct(delta, np.full(kernel.shape, kernel.sum()), stride, padded_hw)
 
 
 def _full_at(delta, kernel, corner, padded_hw):

@@ -137,7 +137,7 @@ class MaxpoolRoutingExplorer(widgets.VBox):
         self.digit_index = slider(widgets.IntSlider, "digit-index", "digit #", digit_index, 0,
                                   len(load_digits_nchw()[1]) - 1)
         self.seed = slider(widgets.IntSlider, "seed", "weights seed", seed, 0, 999)
-        self.nudge = slider(widgets.FloatSlider, "nudge", "nudge δ", nudge, -0.2, 0.2, 0.01)
+        self.nudge = slider(widgets.FloatSlider, "nudge", "nudge ε", nudge, -0.2, 0.2, 0.01)
         self.summary = widgets.HTML()
         self.summary.add_class("cnnlib-maxpool-routing-summary")
         self.picture = widgets.Image(format="svg+xml")
