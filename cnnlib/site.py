@@ -31,6 +31,13 @@ solutions) is drawn as a closed ``<details>`` whose summary is the cell's first 
 ("Proof: ...", "Solution (click to expand)"); a proof's outputs stay visible below it.
 Solutions (tag ``solution``) and proofs (tag ``proof``) never appear in the slides.
 
+Accessibility (axe-core, no serious or critical violation; `axe_violations`): prompts and
+code-token colours reach 4.5:1, links in text are underlined, and a small script in every page
+names what the widget manager draws at run time: each widget picture's alt text is written by
+the builder from the notebook (`widget_picture_alt`: an author's ``cnnlib.alt`` cell metadata,
+else the section heading and its sentence about the picture), each slider handle is labelled with
+its description, and a deck's hidden slides are inert (none is hidden in the print layout).
+
 Handouts: ``--pdf`` also prints every page (and deck) to ``NN_topic.pdf``
 (``NN_topic.slides.pdf``) through headless Chromium.
 """
