@@ -20,6 +20,7 @@ from .checks import (
     cache_array,
     cache_mismatch,
     cache_pair,
+    describe,
     output_size,
     require_cache,
     require_finite,
@@ -31,16 +32,27 @@ from .checks import (
 from .signal import pad2d
 
 
-class Conv2dCache(NamedTuple):
-    """What conv2d_forward (either version) hands to conv2d_backward: the layer's
-    inputs x (N, C, H, W), w (F, C, kH, kW), b (F,) (not copies: do not edit them
-    in between) and its options stride, padding as (h, w) pairs."""
-
+class _Conv2dFields(NamedTuple):
     x: np.ndarray          # (N, C, H, W)
     w: np.ndarray          # (F, C, kH, kW)
     b: np.ndarray          # (F,)
     stride: tuple          # (sh, sw)
     padding: tuple         # (ph, pw)
+
+
+class Conv2dCache(_Conv2dFields):
+    """What conv2d_forward (either version) hands to conv2d_backward: the layer's
+    inputs x (N, C, H, W), w (F, C, kH, kW), b (F,) (not copies: do not edit them
+    in between) and its options stride, padding as (h, w) pairs.
+
+    The vectorised forward also attaches its window matrix (C*kH*kW, N*Ho*Wo) as the
+    attribute `columns`, so that the backward does not build it a second time. An
+    attribute, not a sixth field: `x, w, b, stride, padding = cache` keeps working,
+    and a cache without one (from the naive forward, or made by `_replace`) has
+    columns None, so the vectorised backward rebuilds it from x, never a stale one.
+    """
+
+    columns = None         # (C*kH*kW, N*Ho*Wo) or None; an attribute, see above
     made_by = "conv2d_forward"
 
 
@@ -171,6 +183,20 @@ def _im2col(xp, kernel_hw, stride, out_hw):
     return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * kH * kW, N * out_hw[0] * out_hw[1])
 
 
+def _columns_of(cache, out_hw):
+    """The window matrix of a checked cache: the one the vectorised forward kept, or,
+    for a cache without one (naive forward, `_replace`), built from its x."""
+    x, w, _, stride, padding = cache
+    columns = cache.columns
+    expected = (w.shape[1] * w.shape[2] * w.shape[3], x.shape[0] * out_hw[0] * out_hw[1])
+    if columns is None:
+        return _im2col(pad2d(x, padding), w.shape[2:], stride, out_hw)
+    if not (isinstance(columns, np.ndarray) and columns.shape == expected and columns.dtype == x.dtype):
+        raise cache_mismatch(cache, f"columns must be the {expected} window matrix of x in {x.dtype}, "
+                                    f"got {describe(columns)}")
+    return columns
+
+
 def conv2d_forward(x, w, b, stride=1, padding=0):
     """Convolution layer, forward (vectorised; same result and cache as the naive version).
 
@@ -184,7 +210,11 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     columns = _im2col(pad2d(x, padding), w.shape[2:], stride, (Ho, Wo))
     out = (w.reshape(F, -1) @ columns).reshape(F, N, Ho, Wo)  # (F, N, Ho, Wo)
     out += b[:, None, None, None]
-    return out.transpose(1, 0, 2, 3).copy(), Conv2dCache(x, w, b, stride, padding)
+    # The cache keeps the window matrix: dw needs exactly it, and building it is the
+    # dearest copy of the layer (C*kH*kW times the size of x).
+    cache = Conv2dCache(x, w, b, stride, padding)
+    cache.columns = columns
+    return out.transpose(1, 0, 2, 3).copy(), cache
 
 
 def conv2d_backward(dout, cache):
@@ -200,15 +230,25 @@ def conv2d_backward(dout, cache):
     N, F, Ho, Wo = dout.shape
     C, kH, kW = w.shape[1:]
     sh, sw = stride
-    xp = pad2d(x, padding)
     db = dout.sum(axis=(0, 2, 3))
     dout_rows = dout.transpose(1, 0, 2, 3).reshape(F, N * Ho * Wo)  # one row per filter
-    dw = (dout_rows @ _im2col(xp, (kH, kW), stride, (Ho, Wo)).T).reshape(w.shape)
-    # For every output position, the gradient w.r.t. the window it read: (C, kH, kW, N, Ho, Wo).
-    dwindows = (w.reshape(F, -1).T @ dout_rows).reshape(C, kH, kW, N, Ho, Wo)
-    dxp = np.zeros_like(xp)
+    # dw as (windows @ dout_rows.T).T, the same product turned over: measured 1.2-1.5x
+    # faster in OpenBLAS than dout_rows @ windows.T, in float32 and float64 alike.
+    dw = (_columns_of(cache, (Ho, Wo)) @ dout_rows.T).T.reshape(w.shape)
+    dxp = np.zeros((N, C, x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]), dtype=x.dtype)
     dxp_by_channel = dxp.transpose(1, 0, 2, 3)  # a view (C, N, Hp, Wp): writes land in dxp
-    for a in range(kH):
-        for b in range(kW):  # (a, b): the kernel offset, as in the docstring
-            dxp_by_channel[:, :, a:a + (Ho - 1) * sh + 1:sh, b:b + (Wo - 1) * sw + 1:sw] += dwindows[:, a, b]
+    # A few images at a time, about a million window gradients (a few MB): they are
+    # still in the CPU cache when the offset loop adds them back. One matrix for the
+    # whole batch (C*kH*kW times the size of x) made this part 1.4-1.6x slower.
+    images_per_step = max(1, 2**20 // (C * kH * kW * Ho * Wo))
+    w_rows = w.reshape(F, -1)  # (F, C*kH*kW), one row per filter
+    for n0 in range(0, N, images_per_step):
+        n1 = min(N, n0 + images_per_step)
+        positions = slice(n0 * Ho * Wo, n1 * Ho * Wo)  # the output positions of images n0 .. n1-1
+        # The gradient w.r.t. the window each of them read: (C, kH, kW, n1-n0, Ho, Wo).
+        dwindows = (w_rows.T @ dout_rows[:, positions]).reshape(C, kH, kW, n1 - n0, Ho, Wo)
+        for a in range(kH):
+            for b in range(kW):  # (a, b): the kernel offset, as in the docstring
+                target = dxp_by_channel[:, n0:n1, a:a + (Ho - 1) * sh + 1:sh, b:b + (Wo - 1) * sw + 1:sw]
+                target += dwindows[:, a, b]
     return _unpad(dxp, padding, *x.shape[2:]), dw, db

@@ -384,3 +384,23 @@ def _wait_until(condition, timeout_ms, message):
         if time.monotonic() > deadline:
             raise AssertionError(message)
         time.sleep(0.05)
+
+
+def drag_slider_handle(page, css_class, target, timeout=15_000):
+    """Move a slider with the mouse, as a presenter does: drag its handle to where `target`
+    sits on the track, then wait until the readout shows `target`. (Arrow keys are no good
+    in a reveal.js slideshow: reveal.js takes them to change slides.) Returns the readout."""
+    element = widget(page, css_class)
+    handle = element.locator(".noUi-handle").first
+    low, high = (float(handle.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax"))
+    track = element.locator(".noUi-base").first.bounding_box()
+    box = handle.bounding_box()
+    x = track["x"] + track["width"] * (float(target) - low) / (high - low)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    _wait_until(lambda: _close(read_control(page, css_class), target), timeout,
+                f"slider .{css_class} readout did not become {target} after dragging its handle")
+    return read_control(page, css_class)
