@@ -31,6 +31,13 @@ solutions) is drawn as a closed ``<details>`` whose summary is the cell's first 
 ("Proof: ...", "Solution (click to expand)"); a proof's outputs stay visible below it.
 Solutions (tag ``solution``) and proofs (tag ``proof``) never appear in the slides.
 
+Accessibility (axe-core, no serious or critical violation; `axe_violations`): prompts and
+code-token colours reach 4.5:1, links in text are underlined, and a small script in every page
+names what the widget manager draws at run time: each widget picture's alt text is written by
+the builder from the notebook (`widget_picture_alt`: an author's ``cnnlib.alt`` cell metadata,
+else the section heading and its sentence about the picture), each slider handle is labelled with
+its description, and a deck's hidden slides are inert (none is hidden in the print layout).
+
 Handouts: ``--pdf`` also prints every page (and deck) to ``NN_topic.pdf``
 (``NN_topic.slides.pdf``) through headless Chromium.
 """
@@ -125,26 +132,93 @@ _FOLD_INPUT = (
 _FOLD_CSS = ("details.cnnlib-fold { margin: 0.3em 0 0.3em var(--jp-cell-prompt-width, 64px); }"
              " details.cnnlib-fold > summary { cursor: pointer; font-family: var(--jp-code-font-family,"
              " monospace); color: #1a4d80; padding: 0.2em 0.4em; }"
-             " details.cnnlib-fold[open] > summary { border-bottom: 1px solid #ccc; }"
-             # axe color-contrast: JupyterLab's light-grey prompts fail 4.5:1 on white
-             " .jp-InputPrompt, .jp-OutputPrompt { color: #424242; opacity: 1; }")
+             " details.cnnlib-fold[open] > summary { border-bottom: 1px solid #ccc; }")
+# Accessibility (axe-core, see `axe_violations`). JupyterLab's light theme draws inactive
+# prompts grey-700 at half opacity (2.2:1 on white) and several code-token colours just under
+# 4.5:1 on the cell background (#f5f5f5): the same hues, darkened to >= 4.8:1. Links in running
+# text are told apart from it by colour alone (1.9:1 against the text): underline them.
+_A11Y_CSS = (" :root { --jp-cell-prompt-not-active-opacity: 1; --jp-cell-prompt-not-active-font-color: #616161;"
+             " --jp-cell-inprompt-font-color: #2c76b3; --jp-cell-outprompt-font-color: #b5563a;"
+             " --jp-mirror-editor-keyword-color: #007d00; --jp-mirror-editor-builtin-color: #007d00;"
+             " --jp-mirror-editor-number-color: #007e00; --jp-mirror-editor-variable-3-color: #007b4d;"
+             " --jp-mirror-editor-operator-color: #a10bff; --jp-mirror-editor-meta-color: #a10bff;"
+             " --jp-mirror-editor-comment-color: #3a7474; --jp-mirror-editor-atom-color: #5252ff;"
+             " --jp-mirror-editor-bracket-color: #6d6d52; --jp-mirror-editor-quote-color: #007d00;"
+             " --jp-mirror-editor-error-color: #db0000; --jp-mirror-editor-hr-color: #6c6c6c; }"
+             " .jp-InputPrompt, .jp-OutputPrompt { opacity: 1; }"
+             " .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }")
+# Names for what the widget manager draws at run time, from the saved state (the widgets'
+# own traits cannot carry them: ipywidgets.Image's tooltip trait breaks its rendering):
+# - every img.widget-image without alt gets the text the builder put beside its cell
+#   (`describe_widget_pictures`, a <script class="cnnlib-widget-alt"> in the cell);
+# - every slider handle (role=slider, noUi) gets its widget's description as aria-label;
+# - decks: reveal marks slides away from the current one hidden/aria-hidden. In the print
+#   layout (?print-pdf) every slide is laid out and visible, so those marks are removed;
+#   elsewhere a hidden slide is made `inert` so that nothing in it takes the focus.
+_A11Y_JS = """<script>
+(function () {
+  var printing = /print-pdf/i.test(window.location.search);
+  function name(root) {
+    root.querySelectorAll('img.widget-image:not([alt])').forEach(function (img) {
+      var cell = img.closest('.jp-Cell');
+      var note = cell && cell.querySelector('script.cnnlib-widget-alt');
+      img.setAttribute('alt', note ? JSON.parse(note.textContent)
+                       : 'Picture drawn by an explorer, as saved when the notebook last ran');
+    });
+    root.querySelectorAll('[role=slider]:not([aria-label]):not([aria-labelledby])').forEach(function (handle) {
+      var widget = handle.closest('.widget-slider');
+      var label = widget && widget.querySelector('.widget-label');
+      var text = label && label.textContent.trim();
+      if (text) handle.setAttribute('aria-label', text);
+    });
+    root.querySelectorAll('.reveal .slides section').forEach(function (slide) {
+      if (printing) {
+        if (slide.hasAttribute('hidden')) slide.removeAttribute('hidden');
+        if (slide.hasAttribute('aria-hidden')) slide.removeAttribute('aria-hidden');
+      }
+      var hide = slide.getAttribute('aria-hidden') === 'true';
+      if (hide !== slide.inert) slide.inert = hide;
+    });
+  }
+  var queued = false;
+  function later() {
+    if (queued) return;
+    queued = true;
+    window.requestAnimationFrame(function () { queued = false; name(document); });
+  }
+  new MutationObserver(later).observe(document.documentElement, {childList: true, subtree: true,
+    attributes: true, attributeFilter: ['aria-hidden', 'hidden', 'alt', 'aria-label']});
+  later();
+})();
+</script>"""
+# The alt text of a cell's widget pictures (see `describe_widget_pictures`), beside its outputs.
+_WIDGET_ALT = (
+    "{% block output_group -%}"
+    "{%- set alt = cell.metadata.get('cnnlib_alt') -%}"
+    "{%- if alt -%}<script type=\"application/json\" class=\"cnnlib-widget-alt\">"
+    "{{ alt | json_dumps | escape_html_script }}</script>{%- endif -%}"
+    "{{ super() }}"
+    "{%- endblock output_group %}\n"
+)
 TEMPLATES = {
     "cnnlib_page.html.j2": (
         "{%- extends 'lab/index.html.j2' -%}\n"
         "{% block html_head_js_mermaidjs %}{% endblock %}\n"
-        "{% block html_head_css %}<style>" + _FOLD_CSS + "</style>{% endblock %}\n"
-        "{% block body_header %}{{ super() }}" + _NAV + "{% endblock %}\n" + _FOLD_INPUT
+        "{% block html_head_css %}<style>" + _FOLD_CSS + _A11Y_CSS + "</style>{% endblock %}\n"
+        "{% block body_header %}{{ super() }}" + _NAV + "{% endblock %}\n"
+        "{% block footer_js %}{{ super() }}" + _A11Y_JS + "{% endblock footer_js %}\n"
+        + _FOLD_INPUT + _WIDGET_ALT
     ),
     "cnnlib_slides.html.j2": (
         "{%- extends 'reveal/index.html.j2' -%}\n"
         "{% block html_head_js_mermaidjs %}{% endblock %}\n"
         # the theme shouts headings in capitals; the notebooks' titles read better as written
         "{% block html_head_css %}<style>.reveal .slides h1, .reveal .slides h2, .reveal .slides h3,"
-        " .reveal .slides h4 { text-transform: none; } " + _FOLD_CSS + "</style>{% endblock %}\n"
+        " .reveal .slides h4 { text-transform: none; } " + _FOLD_CSS + _A11Y_CSS + "</style>{% endblock %}\n"
         # reveal.js is an AMD module here: expose the deck for the slide checks and PDF printing
         "{% block footer_js %}{{ super() }}<script>require([\"{{ reveal_url_prefix }}/dist/reveal.js\"],"
-        " function (deck) { window.Reveal = deck; });</script>{% endblock footer_js %}\n"
-        + _FOLD_INPUT
+        " function (deck) { window.Reveal = deck; });</script>" + _A11Y_JS + "{% endblock footer_js %}\n"
+        + _FOLD_INPUT + _WIDGET_ALT
     ),
 }
 
@@ -368,6 +442,102 @@ def fold_cells(nb):
     return nb
 
 
+# ---------------------------------------------------------------- alt text of widget pictures
+
+# TeX a screen reader can say: a few symbols the notebooks use, then any \command{arg} -> arg.
+_TEX_SYMBOLS = {
+    "delta": "δ", "Delta": "Δ", "partial": "∂", "times": "×", "cdot": "·", "dots": "…", "ldots": "…",
+    "cdots": "…", "star": "⋆", "sum": "Σ", "alpha": "α", "beta": "β", "eta": "η", "sigma": "σ",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠",
+    "to": "→", "in": "∈", "odot": "⊙", "approx": "≈", "infty": "∞",
+}
+
+
+def markdown_plain(text):
+    """Markdown (with inline HTML and TeX) as the plain text a screen reader reads."""
+    text = re.sub(r"<[^>]+>", "", text)                              # inline HTML (<a id=...>)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)           # links and images -> their text
+    text = re.sub(r"\*\*|(?<![\w}])[*_]|[*_](?![\w{])", "", text)        # emphasis (not x_{i})
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _TEX_SYMBOLS.get(m.group(1), "\\" + m.group(1)), text)
+    text = re.sub(r"\\[A-Za-z]+\{([^{}]*)\}", r"\1", text)            # \operatorname{rot180} -> rot180
+    text = re.sub(r"\\[A-Za-z]+", "", text)
+    text = re.sub(r"\\[,;:! ]", " ", text)
+    text = re.sub(r"[$`{}]", "", text)                                  # math marks, code
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def first_sentence(text):
+    """The first sentence of a plain text (ends at . ! ? before a capital letter, or the text's end)."""
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z(])", text, maxsplit=1)[0].strip()
+
+
+_HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+def _heading_and_body(cell):
+    """(heading text, the rest) of a Markdown cell that opens with a heading, perhaps after
+    lines of bare HTML such as an anchor ``<a id="s8"></a>``; None otherwise."""
+    if cell.cell_type != "markdown":
+        return None
+    lines = cell.source.splitlines()
+    for at, line in enumerate(lines):
+        if not line.strip() or re.fullmatch(r"\s*(<[^>]*>\s*)+", line):
+            continue
+        match = _HEADING_LINE.match(line)
+        return (match.group(1), "\n".join(lines[at + 1:])) if match else None
+    return None
+
+
+def widget_picture_alt(nb, index):
+    """The alt text for the widget pictures (ipywidgets.Image) that code cell `index` displays.
+
+    The author may set it: cell metadata ``{"cnnlib": {"alt": "..."}}``. Otherwise it is made
+    from the notebook, which describes each explorer in prose (the series' convention: a static
+    figure of the same state next to it): the section's heading (the last Markdown heading
+    before the cell) and the sentence of that section's prose that describes the "picture" or
+    "figure" (one that opens with "The picture" first, then the first that names it), else the
+    first sentence of the last prose cell before the explorer.
+    Speaker-notes cells are not prose here.
+    """
+    cells = nb.cells
+    own = cells[index].metadata.get("cnnlib", {}).get("alt")
+    if own:
+        return own
+    start = next((j for j in range(index, -1, -1) if _heading_and_body(cells[j])), None)
+    end = next((j for j in range(index + 1, len(cells)) if _heading_and_body(cells[j])), len(cells))
+    heading, prose = "", []
+    for j in range(0 if start is None else start, end):
+        cell = cells[j]
+        if cell.cell_type != "markdown" or cell.metadata.get("slideshow", {}).get("slide_type") == "notes":
+            continue
+        body = cell.source
+        if j == start:
+            heading, body = _heading_and_body(cell)
+        text = markdown_plain(body)
+        if text:
+            prose.append((j, text))
+    sentences = [sentence for _, text in prose
+                 for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", text)]
+    # a sentence that opens with "The picture ..." describes it; one that names it, less surely
+    about_picture = sorted((x for x in sentences if re.search(r"\b(picture|figure)\b", x, re.IGNORECASE)),
+                           key=lambda x: not re.match(r"\W*(the |this )?(static )?(picture|figure)\b", x, re.I))
+    before = [text for j, text in prose if j < index]
+    sentence = about_picture[0] if about_picture else first_sentence(before[-1]) if before else ""
+    where = f" of “{markdown_plain(heading)}”" if heading else ""
+    return (f"Picture drawn by the explorer{where}, as saved when the notebook last ran. "
+            + sentence).strip()
+
+
+def describe_widget_pictures(nb):
+    """A copy of `nb` whose code cells that display widgets carry ``cnnlib_alt`` (see
+    `widget_picture_alt`): the pages' script gives it to every widget picture without alt."""
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(WIDGET_VIEW in o.get("data", {}) for o in cell.get("outputs", [])):
+            cell.metadata["cnnlib_alt"] = widget_picture_alt(nb, index)
+    return nb
+
+
 def for_slides(nb):
     """The deck's copy of `nb`: default slides if the author set none, and proofs and
     solutions skipped (whatever their slide type says)."""
@@ -483,7 +653,7 @@ def build_site(notebooks_dir="notebooks", out_dir="site", cache_dir=None, execut
             execute_notebook(nb, source.parent)
         name = source.stem
         resources = {"metadata": {"name": name, "path": str(source.parent)}}
-        folded = fold_cells(nb)
+        folded = describe_widget_pictures(fold_cells(nb))
         body, _ = page_exporter.from_notebook_node(folded, resources=dict(resources))
         (out_dir / f"{name}.html").write_text(body, encoding="utf-8")
         slides, _ = slides_exporter.from_notebook_node(for_slides(folded),

@@ -6,6 +6,7 @@ cached); without it these tests skip with a one-line reason, or fail when
 CNNLIB_REQUIRE_BROWSER=1.
 """
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -408,3 +409,94 @@ def test_every_page_and_deck_passes_axe(built):
              for where, rule, impact, count, help_, examples in found]
     (ARTIFACTS / "axe.txt").write_text("\n".join(lines) + "\n")
     assert not found, f"{len(found)} serious/critical axe violations (test-artifacts/axe.txt):\n" + "\n".join(lines[:60])
+
+
+# ------------------------------------------------------------------ names for the widgets (axe)
+
+def _explorer_notebook(alt=None):
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    view = nbformat.v4.new_output("display_data", data={
+        site.WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": "m1"}})
+    explorer = code("explorer", outputs=[view], execution_count=3)
+    if alt:
+        explorer.metadata["cnnlib"] = {"alt": alt}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        md("## 1 · Before\n\nThe picture of section one is not this one."),
+        md('<a id="s2"></a>\n## 2 · Explore *it*\n\nPick a weight $w^1_m$ with the slider.'),
+        _cell(md("NOTES_ONLY: the picture the room will ask about."), "notes"),
+        md("Move it, see [§1](#s1)."),
+        explorer,
+        md("*The picture:* the input $\\delta^l_{3,4}$, with $k \\times k$ windows outlined."),
+        md("## 3 · After\n\nThe figure here belongs to section three."),
+    ]
+    return nb
+
+
+def test_widget_picture_alt_is_the_sections_heading_and_its_picture_sentence():
+    alt = site.widget_picture_alt(_explorer_notebook(), 4)
+    assert alt == ("Picture drawn by the explorer of “2 · Explore it”, as saved when the notebook last ran. "
+                   "The picture: the input δ^l_3,4, with k × k windows outlined.")
+    described = site.describe_widget_pictures(_explorer_notebook())
+    assert [c.metadata.get("cnnlib_alt") for c in described.cells] == [None] * 4 + [alt, None, None]
+
+
+def test_widget_picture_alt_falls_back_to_the_prose_before_and_obeys_the_author():
+    nb = _explorer_notebook()
+    del nb.cells[5]
+    assert site.widget_picture_alt(nb, 4).endswith("notebook last ran. Move it, see §1.")
+    assert site.widget_picture_alt(_explorer_notebook(alt="A 6x6 grid, one cell boxed."), 4) == \
+        "A 6x6 grid, one cell boxed."
+
+
+def test_markdown_plain_reads_tex_links_and_emphasis():
+    assert site.markdown_plain(r"**seed** of $\partial C/\partial w^1_m$ ($m = 1, \dots, 4$), "
+                               r"`conv2d` [here](#x) and $\operatorname{rot180}(w)$ of snake_case") == \
+        "seed of ∂ C/∂ w^1_m (m = 1, …, 4), conv2d here and rot180(w) of snake_case"
+
+
+def test_pages_with_explorers_carry_their_pictures_alt_text(built):
+    for page in built.pages:
+        nb = nbformat.read(page.source, as_version=4)
+        for name in (page.html, page.slides):
+            markup = (built.out_dir / name).read_text(encoding="utf-8")
+            notes = [json.loads(note) for note in re.findall(   # (nbconvert may reorder attributes)
+                r'<script[^>]*\bclass="cnnlib-widget-alt"[^>]*>(.*?)</script>', markup, re.S)]
+            expected = len([c for c in site.describe_widget_pictures(nb).cells if "cnnlib_alt" in c.metadata])
+            assert len(notes) == expected, name
+            assert all("Picture drawn by the explorer" in note for note in notes), name
+
+
+NAMES_JS = """() => ({
+  unnamed_pictures: [...document.querySelectorAll('img')].filter(i => !i.hasAttribute('alt')).length,
+  alts: [...document.querySelectorAll('img.widget-image')].map(i => i.alt),
+  unnamed_sliders: [...document.querySelectorAll('[role=slider]')].filter(h => !(h.getAttribute('aria-label') || '').trim()).length,
+  sliders: document.querySelectorAll('[role=slider]').length,
+  hidden: [...document.querySelectorAll('.reveal .slides section')].filter(s => s.getAttribute('aria-hidden') === 'true').length,
+  hidden_not_inert: [...document.querySelectorAll('.reveal .slides section')].filter(s => s.getAttribute('aria-hidden') === 'true' && !s.inert).length,
+})"""
+
+
+@pytest.mark.browser
+def test_widgets_drawn_at_run_time_get_names_and_hidden_slides_take_no_focus(built):
+    """The pages' script names what the widget manager draws (picture alt, slider labels);
+    a deck's print layout hides no slide, and the slides reveal hides are inert."""
+    require_browser()
+    with chromium_context() as context:
+        for page_info in built.pages:
+            for name, deck, query in [(page_info.html, False, ""), (page_info.slides, True, ""),
+                                      (page_info.slides, True, "?print-pdf")]:
+                page = site.open_built(context, built.out_dir / name, slides=deck, query=query)
+                page.wait_for_timeout(300)
+                found = page.evaluate(NAMES_JS)
+                page.close()
+                where = f"{name}{query}"
+                assert found["unnamed_pictures"] == 0 and found["unnamed_sliders"] == 0, (where, found)
+                assert all(alt.startswith("Picture drawn by the explorer") for alt in found["alts"]), where
+                assert found["hidden_not_inert"] == 0, (where, found)
+                if query:
+                    assert found["hidden"] == 0, (where, found)
+                elif deck:
+                    assert found["hidden"] > 0, f"{where}: reveal hides no slide (the check would prove nothing)"
+            if page_info.widget_models:   # (not every explorer draws an Image: 04's is HTML)
+                assert found["sliders"], f"{page_info.slides}: no widget drawn"
