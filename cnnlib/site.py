@@ -155,6 +155,18 @@ _A11Y_CSS = (" :root { --jp-cell-prompt-not-active-opacity: 1; --jp-cell-prompt-
 # - decks: reveal marks slides away from the current one hidden/aria-hidden. In the print
 #   layout (?print-pdf) every slide is laid out and visible, so those marks are removed;
 #   elsewhere a hidden slide is made `inert` so that nothing in it takes the focus.
+# reveal lays a slide out when the deck starts, before MathJax has typeset it: a slide full of
+# formulas (a verdict table) then overflows until the reader moves away and back. Lay the deck
+# out again once MathJax's first typeset is done.
+_RELAYOUT_AFTER_MATH_JS = """<script>(function relayoutAfterMath() {
+  if (!window.Reveal || !Reveal.layout || !window.MathJax || !MathJax.Hub || !MathJax.Hub.Register) {
+    return setTimeout(relayoutAfterMath, 100);
+  }
+  MathJax.Hub.Register.StartupHook("End", function () {
+    MathJax.Hub.Queue(function () { try { Reveal.layout(); } catch (error) {} });
+  });
+})();</script>"""
+
 _A11Y_JS = """<script>
 (function () {
   var printing = /print-pdf/i.test(window.location.search);
@@ -217,7 +229,8 @@ TEMPLATES = {
         " .reveal .slides h4 { text-transform: none; } " + _FOLD_CSS + _A11Y_CSS + "</style>{% endblock %}\n"
         # reveal.js is an AMD module here: expose the deck for the slide checks and PDF printing
         "{% block footer_js %}{{ super() }}<script>require([\"{{ reveal_url_prefix }}/dist/reveal.js\"],"
-        " function (deck) { window.Reveal = deck; });</script>" + _A11Y_JS + "{% endblock footer_js %}\n"
+        " function (deck) { window.Reveal = deck; });</script>" + _A11Y_JS + _RELAYOUT_AFTER_MATH_JS
+        + "{% endblock footer_js %}\n"
         + _FOLD_INPUT + _WIDGET_ALT
     ),
 }
@@ -748,7 +761,7 @@ def open_built(context, path, slides=False, query=""):
     page.wait_for_load_state("load")
     if slides:
         page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
-    page.wait_for_function(PAGE_READY_JS, timeout=60_000)
+    page.wait_for_function(PAGE_READY_JS, timeout=120_000)   # a loaded 2-core machine can take a minute
     page.wait_for_timeout(200)
     return page
 
