@@ -22,35 +22,9 @@ from cnnlib.widgets import full_convolution as explorer_module
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_delta_full_convolution.ipynb"
 
-# (input_shape, kernel_shape, stride, padding): stride 1, rectangular, floor rule, padding 0/1/2
-CONFIGS = [
-    ((5, 5), (3, 3), 1, 0),
-    ((6, 7), (3, 2), 1, 0),
-    ((7, 8), (3, 2), 2, 1),
-    ((8, 6), (3, 3), 2, 0),
-    ((9, 10), (2, 3), 3, 2),
-    ((4, 4), (4, 4), 1, 0),
-    ((5, 5), (1, 1), 2, 1),
-]
-
-
-def _layer_input_gradient(delta, w, stride, padding, input_shape, seed=0):
-    """dJ/dz for J = sum(delta * conv(z)): conv2d_backward, confirmed by finite differences."""
-    z = np.random.default_rng(seed).standard_normal((1, 1) + tuple(input_shape))
-    _, cache = cl.conv2d_forward(z, w[None, None], np.zeros(1), stride=stride, padding=padding)
-    backward = cl.conv2d_backward(delta[None, None], cache)[0][0, 0]
-    numeric = cl.numerical_gradient(
-        lambda z_: np.sum(delta * cl.conv2d_forward(z_, w[None, None], np.zeros(1), stride=stride,
-                                                    padding=padding)[0][0, 0]), z)[0, 0]
-    assert cl.rel_error(backward, numeric) < 1e-7
-    return backward
-
-
-def _example(input_shape, kernel_shape, stride, padding, seed=1):
-    rng = np.random.default_rng(seed)
-    w = rng.standard_normal(kernel_shape)
-    out = tuple((n + 2 * padding - k) // stride + 1 for n, k in zip(input_shape, kernel_shape))
-    return rng.standard_normal(out), w
+# The layer's own input gradient (checked by finite differences) and a seeded example: the same
+# helpers as the single-map rule's tests.
+from test_single_map import _example, _layer_input_gradient  # noqa: E402
 
 
 def test_figures_return_figures():
