@@ -27,6 +27,7 @@ from numpy.lib.stride_tricks import as_strided
 from threadpoolctl import threadpool_limits
 
 import cnnlib as cl
+from bench_layers import best_of   # the same interleaved best-of timing as the PyTorch table
 
 # -------------------------------------------------------------------- convolution peers
 
@@ -134,18 +135,6 @@ def im2col_pool_backward(dout, cache):
     return _add_rows_back(dmax.reshape(N * Ho * Wo, -1), (N, C, H, W), size, size, Ho, Wo, 0, size)
 
 # ----------------------------------------------------------------------------- timing
-
-def best_of(functions, repeats):
-    for function in functions.values():
-        function()
-    best = {name: float("inf") for name in functions}
-    for _ in range(repeats):
-        for name, function in functions.items():
-            start = time.perf_counter()
-            function()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
 
 def passes(forward, backward, args, dout):
     def run():
