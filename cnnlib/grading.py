@@ -256,13 +256,17 @@ def build(out_dir, notebooks=None, log=print, library=ROOT / "cnnlib"):
     return built
 
 
-def grade(autograder_zip, submission, output_dir=None):
+def grade(autograder_zip, submission, output_dir=None, stop_on_error=False):
     """Grade one submitted notebook here, without Docker (otter run). Returns
-    {question: (score, possible)}; the JSON results go to output_dir (default: a temp folder)."""
+    {question: (score, possible)}; the JSON results go to output_dir (default: a temp folder).
+
+    stop_on_error: raise at the first cell that fails (otter's debug mode) instead of grading
+    what ran, which is what a lecturer wants for submissions. True proves, in the same run,
+    that the notebook executes top to bottom."""
     from otter.run import main as otter_run
     with tempfile.TemporaryDirectory(prefix="cnnlib-grade-") as tmp:
         results = otter_run(str(submission), autograder=str(autograder_zip),
-                            output_dir=str(output_dir or tmp), no_logo=True)
+                            output_dir=str(output_dir or tmp), no_logo=True, debug=stop_on_error)
     return {name: (float(result.score), float(result.possible)) for name, result in results.results.items()}
 
 

@@ -6,6 +6,9 @@ Notebook 06 ("The same rules in PyTorch") needs torch; nothing else in the serie
   cannot pass by silently skipping the notebook.
 torch is imported only when one of those cells is about to run, so collecting or running
 the other notebooks never pays for it, and no kernel is started for a skipped notebook.
+
+`pytest` runs on two processes (pytest-xdist, `--dist loadgroup`): every cell of a notebook is
+put in that notebook's group, so one process runs them all, in order, in one kernel.
 """
 import os
 
@@ -37,3 +40,10 @@ def pytest_runtest_setup(item):
         pytest.fail(f"CNNLIB_REQUIRE_TORCH=1 but torch is not installed: {item.path.name} needs it "
                     "(pip install torch)", pytrace=False)
     pytest.skip(SKIP_REASON)
+
+
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(f"notebook-{item.path.stem}"))

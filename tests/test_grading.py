@@ -1,11 +1,17 @@
 """Student versions and the autograder (cnnlib.grading, otter-grader 7), end to end.
 
 For a small fixture notebook written here in the series' convention, and for every series
-notebook that already has an exercise: `build` runs otter assign; the solutions score full
-marks with the autograder (otter run, no Docker); the untouched student notebook runs top
-to bottom and scores 0; no line of a solution appears in any student notebook.
+notebook that has an exercise: `build` runs otter assign; the untouched student notebook runs
+top to bottom under the autograder (otter run, no Docker) and scores 0; the solutions score full
+marks; no line of a solution appears in any student notebook. The fixture grades its solution
+with a whole autograder run too, and shows that the autograder's test files run on the answer
+cells alone give the same scores, which is how the series' solutions are scored here (the rest
+of each series notebook is executed by nbval).
 """
 import json
+import re
+import tempfile
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -97,30 +103,54 @@ def test_badly_tagged_exercises_are_named(mutate, message):
         grading.master_notebook(nb, "99_fixture")
 
 
-def _execute(path):
-    from nbclient import NotebookClient
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    return nb
-
-
-def _check_assignment(assignment, secrets):
+def _check_no_leak(assignment, secrets):
     student = nbformat.read(assignment.student, as_version=4)
     text = nbformat.writes(student)
     leaked = [line for line in secrets if line in text]
     assert not leaked, f"{assignment.student.name} shows solution lines: {leaked}"
     assert all(grading.TAG_SOLUTION not in grading.tags(c) for c in student.cells)
-    # The untouched student notebook runs top to bottom (nbclient raises on any error) ...
-    ran = _execute(assignment.student)
-    printed = "".join(o.get("text", "") for c in ran.cells for o in c.get("outputs", []))
-    assert "Not attempted yet" in printed
-    # ... and scores 0 on every exercise; the solutions score full marks.
-    scores = grading.grade(assignment.autograder, assignment.student)
-    assert set(scores) == set(assignment.questions)
-    assert all(score == 0 and possible > 0 for score, possible in scores.values()), scores
-    scores = grading.grade(assignment.autograder, assignment.solution)
-    assert all(score == possible > 0 for score, possible in scores.values()), scores
+
+
+def _graded_run(assignment, notebook):
+    """{question: (score, possible)} from a whole autograder run (otter run) of `notebook`.
+    stop_on_error: a cell that fails raises here, so the same run proves the notebook executes
+    top to bottom."""
+    return grading.grade(assignment.autograder, notebook, stop_on_error=True)
+
+
+def _autograder_tests_on_answers(assignment, notebook):
+    """{question: (score, possible)}: the autograder zip's own test files, run by otter's test
+    runner in this process, on the namespace of `notebook`'s first code cell (its imports) and
+    the cells that define the exercise functions. The rest of a series solution notebook is the
+    series notebook itself, which nbval executes; the fixture test shows this gives what a
+    whole autograder run gives."""
+    import matplotlib
+    import numpy as np
+    from otter.test_files.ok_test import OKTestFile
+    cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    imports = next(source for source in cells if "import otter" not in source)
+    answers = [source for source in cells
+               if any(re.search(rf"^def {name}\(", source, re.MULTILINE) for name in assignment.questions)]
+    assert answers, f"{notebook.name} defines none of {assignment.questions}"
+    namespace = {}
+    with np.printoptions(), matplotlib.rc_context(), tempfile.TemporaryDirectory() as tmp, \
+            zipfile.ZipFile(assignment.autograder) as autograder:
+        # (line magics such as %matplotlib inline only set up the display)
+        exec("\n".join(l for l in imports.splitlines() if not l.startswith("%")), namespace)
+        for source in answers:
+            exec(source, namespace)
+        scores = {}
+        for name in assignment.questions:
+            test = OKTestFile.from_file(autograder.extract(f"tests/{name}.py", tmp))
+            test.run(namespace)
+            scores[name] = (float(test.score), float(test.possible))
+    return scores
+
+
+def _zero_and_full_marks(student_scores, solution_scores, questions):
+    assert set(student_scores) == set(solution_scores) == set(questions)
+    assert all(score == 0 and possible > 0 for score, possible in student_scores.values()), student_scores
+    assert all(score == possible > 0 for score, possible in solution_scores.values()), solution_scores
 
 
 @pytest.mark.slow
@@ -131,7 +161,20 @@ def test_fixture_student_version_and_autograder(tmp_path):
     (assignment,) = grading.build(tmp_path / "dist", [source], log=lambda m: None)
     assert assignment.questions == ["double"]
     assert assignment.autograder.suffix == ".zip"
-    _check_assignment(assignment, [SECRET])
+    _check_no_leak(assignment, [SECRET])
+    student, solution = _graded_run(assignment, assignment.student), _graded_run(assignment, assignment.solution)
+    _zero_and_full_marks(student, solution, assignment.questions)
+    # The autograder's tests on the answer cells alone give exactly what the whole runs gave.
+    assert _autograder_tests_on_answers(assignment, assignment.student) == student
+    assert _autograder_tests_on_answers(assignment, assignment.solution) == solution
+    # A submission with a failing cell is not graded quietly when stop_on_error is set.
+    broken = nbformat.read(assignment.student, as_version=4)
+    broken.cells.append(code("raise RuntimeError('a broken submission')"))
+    broken_path = tmp_path / "broken" / assignment.student.name   # otter's first cell opens it by name
+    broken_path.parent.mkdir()
+    nbformat.write(broken, broken_path)
+    with pytest.raises(Exception, match="a broken submission"):
+        _graded_run(assignment, broken_path)
 
 
 @pytest.mark.slow
@@ -144,4 +187,8 @@ def test_series_student_versions_and_autograder(notebook, tmp_path):
     nb = nbformat.read(notebook, as_version=4)
     secrets = grading.solution_lines(nb)
     assert secrets, f"{notebook.name}: its solution has no line of its own to look for"
-    _check_assignment(assignment, secrets)
+    _check_no_leak(assignment, secrets)
+    # The untouched student notebook: one whole autograder run (it must also run top to bottom).
+    # The solutions: the autograder's own tests on its answer cells (see the fixture test).
+    _zero_and_full_marks(_graded_run(assignment, assignment.student),
+                         _autograder_tests_on_answers(assignment, assignment.solution), assignment.questions)

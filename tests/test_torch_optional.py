@@ -21,7 +21,7 @@ def _run_without_torch(tmp_path, require):
     if require:
         env["CNNLIB_REQUIRE_TORCH"] = "1"
     return subprocess.run([sys.executable, "-m", "pytest", NOTEBOOK, "-q", "-rsf", "-p", "no:cacheprovider",
-                           "-p", "no:xdist"],
+                           "-n", "0"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -34,6 +34,7 @@ def test_the_blocker_really_hides_torch(tmp_path):
     assert probe.returncode != 0 and "ImportError: blocked" in probe.stderr
 
 
+@pytest.mark.slow
 def test_without_torch_notebook_06_is_skipped_with_one_reason(tmp_path):
     result = _run_without_torch(tmp_path, require=False)
     output = result.stdout + result.stderr
@@ -44,6 +45,7 @@ def test_without_torch_notebook_06_is_skipped_with_one_reason(tmp_path):
     assert "notebook 06 needs PyTorch: pip install torch" in skipped[0]
 
 
+@pytest.mark.slow
 def test_without_torch_and_required_notebook_06_fails(tmp_path):
     result = _run_without_torch(tmp_path, require=True)
     output = result.stdout + result.stderr
