@@ -72,8 +72,10 @@ def show_grid(ax, values, title="", annotate=True, decimals=2, gradient=False, c
         for i in range(H):
             for j in range(W):
                 luminance = 0.299 * rgba[i, j, 0] + 0.587 * rgba[i, j, 1] + 0.114 * rgba[i, j, 2]
+                # in_layout=False: a number sits inside its cell, so tight layouts need not
+                # measure it (with hundreds of them, that measuring was most of a figure's time)
                 ax.text(j, i, f"{rounded(values[i, j], decimals):g}", ha="center", va="center",
-                        fontsize=size, color="black" if luminance > 0.5 else "white")
+                        fontsize=size, color="black" if luminance > 0.5 else "white", in_layout=False)
     return image
 
 

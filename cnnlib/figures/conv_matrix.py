@@ -43,12 +43,12 @@ def conv_matrix_figure(kernel_shape, input_shape, stride=1, padding=0, values=No
         for col in range(cols):
             k = index[row, col]
             if k < 0:
-                ax.text(col, row, "0", ha="center", va="center", fontsize=font, color="#767676")
+                ax.text(col, row, "0", ha="center", va="center", fontsize=font, color="#767676", in_layout=False)
                 continue
             label = f"w{k // kW + 1}{k % kW + 1}"
             if values is not None:
                 label += f"\n{np.asarray(values).ravel()[k]:g}"
-            ax.text(col, row, label, ha="center", va="center", fontsize=font, color="black")
+            ax.text(col, row, label, ha="center", va="center", fontsize=font, color="black", in_layout=False)
     ax.set_yticks(range(rows), [f"({i // out_cols + 1},{i % out_cols + 1})" for i in range(rows)],
                   fontsize=max(MIN_FONT_PT, font))
     ax.set_xticks(range(cols), [f"{r // W + 1},{r % W + 1}" for r in range(cols)], rotation=90,

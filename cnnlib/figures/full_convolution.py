@@ -37,7 +37,7 @@ def _weight_labels(kernel_shape, rotated):
 
 def _write_label(ax, col, row, text, fontsize):
     """A small weight label in the lower part of a cell, readable on any colour."""
-    ax.text(col, row + 0.3, text, ha="center", va="center", fontsize=fontsize, color="black",
+    ax.text(col, row + 0.3, text, ha="center", va="center", fontsize=fontsize, color="black", in_layout=False,
             bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "alpha": 0.75, "linewidth": 0})
 
 

@@ -82,7 +82,7 @@ def window_grid_figure(height, width, kernel, stride, padding, error=None, size=
             highlight_window(left, i * sh + inset, j * sw + inset, kH - 2 * inset, kW - 2 * inset, color=colour,
                              linewidth=2.2)
             highlight_window(right, i + 0.06, j + 0.06, 0.88, 0.88, color=colour, linewidth=2.2)
-            right.text(j, i, str(k + 1), ha="center", va="center", fontsize=8)
+            right.text(j, i, str(k + 1), ha="center", va="center", fontsize=8, in_layout=False)
     fig.tight_layout()
     return fig
 
@@ -184,7 +184,7 @@ def sliding_windows_figure(x, kernel, stride=1, size=(9.5, 3.2)):
             red, green, blue, _ = image.cmap(image.norm(value))
             light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
             axes[1].text(c, r, f"{value:g}", ha="center", va="center", fontsize=7,
-                         color="black" if light else "white")
+                         color="black" if light else "white", in_layout=False)
     axes[1].set_title(f"windows: a ({Ho}, {Wo}, {kH}, {kW}) view")
     axes[1].axis("off")
     show_grid(axes[2], kernel, title="kernel w", index_base=0, decimals=1)

@@ -116,7 +116,7 @@ def all_pairs_figure(summary, comparisons=(("trained", "frozen"), ("trained", "l
                 if not np.isnan(grid[a, b]):
                     value = grid[a, b]
                     ax.text(b, a, f"{value:+.0f}" if abs(value) >= 0.5 else "0", ha="center", va="center",
-                            fontsize=8, color="white" if abs(value) > 0.6 * limit else "black")
+                            fontsize=8, color="white" if abs(value) > 0.6 * limit else "black", in_layout=False)
         ax.set_xticks(range(9), [str(d) for d in range(1, 10)])
         ax.set_yticks(range(9), [str(d) for d in range(9)])
         ax.tick_params(length=0, labelsize=8)
