@@ -754,16 +754,46 @@ PAGE_READY_JS = """() => {
 }"""
 
 
-def open_built(context, path, slides=False, query=""):
-    """Open a built page (file://) and wait until it is drawn; returns the Playwright page."""
-    page = context.new_page()
-    page.goto(Path(path).resolve().as_uri() + query)
-    page.wait_for_load_state("load")
-    if slides:
-        page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
-    page.wait_for_function(PAGE_READY_JS, timeout=120_000)   # a loaded 2-core machine can take a minute
-    page.wait_for_timeout(200)
-    return page
+PAGE_STATE_JS = """() => {
+  const views = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
+  return {widget_views: views.length,
+          not_drawn: views.filter(s => !s.parentElement.querySelector('.lm-Widget')).length,
+          mathjax_pending: window.MathJax && MathJax.Hub ? MathJax.Hub.queue.pending : null,
+          reveal_ready: !!document.querySelector('.reveal.ready')};
+}"""
+
+
+def open_built(context, path, slides=False, query="", attempts=2, wait_s=60):
+    """Open a built page (file://) and wait until it is drawn; returns the Playwright page.
+
+    The pages draw in under 10 s, even on a loaded 2-core machine; once in a few hundred loads
+    headless Chromium never finishes one (widgets or MathJax left waiting; not reproduced by
+    hand). So a page not drawn after `wait_s` is loaded again, up to `attempts` loads, and the
+    error then names the page, what it still waited for, and its console errors.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    where = f"{Path(path).name}{query}"
+    for attempt in range(1, attempts + 1):
+        page = context.new_page()
+        console = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+        page.goto(Path(path).resolve().as_uri() + query)
+        page.wait_for_load_state("load")
+        try:
+            if slides:
+                page.wait_for_selector(".reveal.ready", state="attached", timeout=wait_s * 1000)
+            page.wait_for_function(PAGE_READY_JS, timeout=wait_s * 1000)
+        except PlaywrightTimeout:
+            state = page.evaluate(PAGE_STATE_JS)
+            page.close()
+            report = f"{where} not drawn after {wait_s} s (load {attempt} of {attempts}): {state}; console: {console[-5:]}"
+            if attempt == attempts:
+                raise RuntimeError(report) from None
+            print(report + "; loading it again", file=sys.stderr)
+            continue
+        page.wait_for_timeout(200)
+        return page
 
 
 # Every slide and sub-slide of a reveal deck, shown with all its fragments, measured.

@@ -500,3 +500,17 @@ def test_widgets_drawn_at_run_time_get_names_and_hidden_slides_take_no_focus(bui
                     assert found["hidden"] > 0, f"{where}: reveal hides no slide (the check would prove nothing)"
             if page_info.widget_models:   # (not every explorer draws an Image: 04's is HTML)
                 assert found["sliders"], f"{page_info.slides}: no widget drawn"
+
+
+@pytest.mark.browser
+def test_a_page_that_never_draws_is_loaded_again_then_named(tmp_path, capfd):
+    """open_built gives a stalled page a second load, and then fails naming the page and what
+    it still waited for (here: a widget view that no widget manager will ever draw)."""
+    require_browser()
+    stalled = tmp_path / "stalled.html"
+    stalled.write_text('<html><body><div><script type="application/vnd.jupyter.widget-view+json">{}'
+                       '</script></div></body></html>')
+    with chromium_context() as context:
+        with pytest.raises(RuntimeError, match=r"stalled\.html not drawn after 2 s \(load 2 of 2\).*'not_drawn': 1"):
+            site.open_built(context, stalled, wait_s=2)
+    assert "stalled.html not drawn after 2 s (load 1 of 2)" in capfd.readouterr().err
