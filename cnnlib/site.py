@@ -745,15 +745,8 @@ def chromium(width=SLIDE_WIDTH, height=SLIDE_HEIGHT):
             context.close()
 
 
-# True once the widgets are drawn from their stored state and MathJax has typeset.
-PAGE_READY_JS = """() => {
-  const views = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
-  const drawn = views.every(s => s.parentElement.querySelector('.lm-Widget'));
-  const math = !window.MathJax || !MathJax.Hub || MathJax.Hub.queue.pending === 0;
-  return drawn && math;
-}"""
-
-
+# What a built page is still waiting for: widget views the html-manager has not drawn yet,
+# MathJax's queue (null without MathJax), and whether reveal has laid out a deck.
 PAGE_STATE_JS = """() => {
   const views = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
   return {widget_views: views.length,
@@ -761,6 +754,11 @@ PAGE_STATE_JS = """() => {
           mathjax_pending: window.MathJax && MathJax.Hub ? MathJax.Hub.queue.pending : null,
           reveal_ready: !!document.querySelector('.reveal.ready')};
 }"""
+# True once the widgets are drawn from their stored state and MathJax has typeset.
+PAGE_READY_JS = f"""() => {{
+  const state = ({PAGE_STATE_JS})();
+  return state.not_drawn === 0 && !state.mathjax_pending;
+}}"""
 
 
 def open_built(context, path, slides=False, query="", attempts=2, wait_s=60):

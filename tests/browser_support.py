@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts"
 
-from cnnlib.site import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401  (one definition, shared)
+from cnnlib.site import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE_JS  # noqa: E402,F401  (one definition, shared)
 
 # Text that means a widget or the kernel failed, wherever it shows up on the page.
 ERROR_TEXT = re.compile(
@@ -130,10 +130,10 @@ def error_text_on(page):
     return match.group(0) if match else None
 
 
-UNRENDERED_VIEWS_JS = """() => {
-  const views = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
-  return {views: views.length, unrendered: views.filter(s => !s.parentElement.querySelector('.lm-Widget')).length};
-}"""
+UNRENDERED_VIEWS_JS = f"""() => {{
+  const state = ({PAGE_STATE_JS})();
+  return {{views: state.widget_views, unrendered: state.not_drawn}};
+}}"""
 
 
 def static_widget_views(page):
