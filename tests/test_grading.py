@@ -8,6 +8,8 @@ with a whole autograder run too, and shows that the autograder's test files run 
 cells alone give the same scores, which is how the series' solutions are scored here (the rest
 of each series notebook is executed by nbval).
 """
+import contextlib
+import io
 import json
 import re
 import tempfile
@@ -118,33 +120,53 @@ def _graded_run(assignment, notebook):
     return grading.grade(assignment.autograder, notebook, stop_on_error=True)
 
 
-def _autograder_tests_on_answers(assignment, notebook):
-    """{question: (score, possible)}: the autograder zip's own test files, run by otter's test
-    runner in this process, on the namespace of `notebook`'s first code cell (its imports) and
-    the cells that define the exercise functions. The rest of a series solution notebook is the
-    series notebook itself, which nbval executes; the fixture test shows this gives what a
-    whole autograder run gives."""
+@contextlib.contextmanager
+def _answer_cells(assignment, notebook):
+    """Yields (namespace, code cells): the namespace that `notebook`'s first code cell (its
+    imports) and the cells defining the exercise functions make, executed in this process.
+    Print options and matplotlib settings are restored afterwards."""
     import matplotlib
     import numpy as np
-    from otter.test_files.ok_test import OKTestFile
     cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
     imports = next(source for source in cells if "import otter" not in source)
     answers = [source for source in cells
                if any(re.search(rf"^def {name}\(", source, re.MULTILINE) for name in assignment.questions)]
     assert answers, f"{notebook.name} defines none of {assignment.questions}"
     namespace = {}
-    with np.printoptions(), matplotlib.rc_context(), tempfile.TemporaryDirectory() as tmp, \
-            zipfile.ZipFile(assignment.autograder) as autograder:
+    with np.printoptions(), matplotlib.rc_context():
         # (line magics such as %matplotlib inline only set up the display)
         exec("\n".join(l for l in imports.splitlines() if not l.startswith("%")), namespace)
         for source in answers:
             exec(source, namespace)
+        yield namespace, cells
+
+
+def _autograder_tests_on_answers(assignment, notebook):
+    """{question: (score, possible)}: the autograder zip's own test files, run by otter's test
+    runner on `_answer_cells`. The rest of a series solution notebook is the series notebook
+    itself, which nbval executes; the fixture test shows this gives what a whole autograder run
+    gives."""
+    from otter.test_files.ok_test import OKTestFile
+    with _answer_cells(assignment, notebook) as (namespace, _), tempfile.TemporaryDirectory() as tmp, \
+            zipfile.ZipFile(assignment.autograder) as autograder:
         scores = {}
         for name in assignment.questions:
             test = OKTestFile.from_file(autograder.extract(f"tests/{name}.py", tmp))
             test.run(namespace)
             scores[name] = (float(test.score), float(test.possible))
     return scores
+
+
+def _printed_by_the_checks(assignment, notebook):
+    """What the notebook's exercise-check cells, print(check_xxx(function)), print after
+    `_answer_cells` (the whole autograder run proves the notebook executes; this is what the
+    student reads there)."""
+    with _answer_cells(assignment, notebook) as (namespace, cells), \
+            contextlib.redirect_stdout(io.StringIO()) as printed:
+        for source in cells:
+            if any(grading.CHECK_CALL.match(line) for line in source.splitlines()):
+                exec(source, namespace)
+    return printed.getvalue()
 
 
 def _zero_and_full_marks(student_scores, solution_scores, questions):
@@ -164,6 +186,8 @@ def test_fixture_student_version_and_autograder(tmp_path):
     _check_no_leak(assignment, [SECRET])
     student, solution = _graded_run(assignment, assignment.student), _graded_run(assignment, assignment.solution)
     _zero_and_full_marks(student, solution, assignment.questions)
+    # What the student sees on running the untouched notebook: a message, not a traceback.
+    assert "Not attempted yet" in _printed_by_the_checks(assignment, assignment.student)
     # The autograder's tests on the answer cells alone give exactly what the whole runs gave.
     assert _autograder_tests_on_answers(assignment, assignment.student) == student
     assert _autograder_tests_on_answers(assignment, assignment.solution) == solution
@@ -192,3 +216,4 @@ def test_series_student_versions_and_autograder(notebook, tmp_path):
     # The solutions: the autograder's own tests on its answer cells (see the fixture test).
     _zero_and_full_marks(_graded_run(assignment, assignment.student),
                          _autograder_tests_on_answers(assignment, assignment.solution), assignment.questions)
+    assert "Not attempted yet" in _printed_by_the_checks(assignment, assignment.student)
